@@ -1,0 +1,38 @@
+# Two commands: `make run` and `make test`. Both set everything up from a fresh clone.
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_STAMP := $(VENV)/.run-installed
+DEV_STAMP := $(VENV)/.dev-installed
+
+.PHONY: run test bench lint format
+
+$(RUN_STAMP): requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): $(RUN_STAMP) requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(RUN_STAMP)
+	mkdir -p var/mail
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-missing
+	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
+test: $(DEV_STAMP)
+	$(PY) -m pytest
+
+bench: $(DEV_STAMP)
+	$(PY) -m bench
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(DEV_STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

@@ -1,0 +1,242 @@
+import csv
+import datetime as dt
+import io
+import json
+import logging
+import secrets
+import zipfile
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.sessions.models import Session
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import ApiToken, IdempotencyKey, User
+
+log = logging.getLogger(__name__)
+
+EMAIL_VERIFY_SALT = "accounts.email-verify"
+EMAIL_VERIFY_MAX_AGE = dt.timedelta(days=7)
+TOKEN_PREFIX_LENGTH = 8
+
+
+def user_register(*, email: str, password: str, timezone_name: str = "UTC") -> User:
+    """Create an account that is usable at once; the emailed link only verifies the
+    address, which gates sending health data to it."""
+    email = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "An account with this email address already exists."})
+    user = User(email=email, timezone=timezone_name)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    transaction.on_commit(lambda: email_verification_send(user=user))
+    return user
+
+
+def email_verification_token(*, user: User) -> str:
+    return signing.dumps({"user": user.pk, "email": user.email}, salt=EMAIL_VERIFY_SALT)
+
+
+def email_verification_send(*, user: User) -> None:
+    link = settings.SITE_URL + reverse("verify-email", args=[email_verification_token(user=user)])
+    context = {"user": user, "link": link, "days": EMAIL_VERIFY_MAX_AGE.days}
+    send_mail(
+        subject="Confirm your email address",
+        message=render_to_string("accounts/email/verify.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+        html_message=render_to_string("accounts/email/verify.html", context),
+    )
+
+
+def email_verify(*, token: str) -> User:
+    """Mark the address verified. The token names the address, so a link sent before
+    an email change cannot verify the new address."""
+    try:
+        data = signing.loads(token, salt=EMAIL_VERIFY_SALT, max_age=EMAIL_VERIFY_MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise ValidationError("This confirmation link has expired; ask for a new one from Settings.") from error
+    except signing.BadSignature as error:
+        raise ValidationError("This confirmation link is not valid.") from error
+    user = User.objects.filter(pk=data["user"], email=data["email"]).first()
+    if user is None:
+        raise ValidationError("This confirmation link is not valid.")
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    return user
+
+
+def profile_update(*, user: User, **fields) -> User:
+    """Update profile fields. A change of timezone or day start recomputes the stored
+    diary days of every row, in the background."""
+    days_move = any(name in fields and fields[name] != getattr(user, name) for name in ("timezone", "day_starts_at"))
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if days_move:
+        from accounts.tasks import diary_days_recompute
+
+        transaction.on_commit(lambda: _enqueue_or_run(diary_days_recompute, user.pk))
+    return user
+
+
+def _enqueue_or_run(task, *args) -> None:
+    """Enqueue a task; if the broker is down, do the work now rather than lose it."""
+    try:
+        task.delay(*args)
+    except Exception:  # kombu raises several kinds of connection error
+        log.warning("broker unavailable; running %s inline", task.name)
+        task.run(*args)
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a named token. Returns the row and the raw token, which is shown once
+    and never stored (only its SHA-256 digest is)."""
+    name = (name or "").strip() or "API token"
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name[:80], digest=ApiToken.digest_of(raw), prefix=raw[:TOKEN_PREFIX_LENGTH]
+    )
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+
+
+def api_token_authenticate(*, raw: str) -> ApiToken | None:
+    token = (
+        ApiToken.objects.active()
+        .select_related("user")
+        .filter(digest=ApiToken.digest_of(raw), user__is_active=True)
+        .first()
+    )
+    if token is not None and (
+        token.last_used_at is None or timezone.now() - token.last_used_at > dt.timedelta(minutes=5)
+    ):
+        # Written at most every 5 minutes so a busy client does not write on every call.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
+
+
+def sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    """End every session of `user` (except `keep_session_key`). Sessions are signed
+    blobs with no user column, so we decode them; fine at this app's scale."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.session_key == keep_session_key:
+            continue
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+def tokens_revoke_all(*, user: User) -> None:
+    ApiToken.objects.for_user(user).active().update(revoked_at=timezone.now())
+
+
+# Export -------------------------------------------------------------------------
+
+# Rows that are not the user's data: secrets and bookkeeping.
+EXPORT_EXCLUDED_FIELDS = {"digest", "password"}
+EXPORT_EXCLUDED_MODELS = {IdempotencyKey}
+PROFILE_FIELDS = [
+    "email",
+    "email_verified_at",
+    "date_joined",
+    "timezone",
+    "day_starts_at",
+    "units",
+    "week_starts_on",
+    "body_weight_kg",
+    "daily_goal_ml",
+    "pregnancy_due_date",
+    "conditions",
+    "drink_presets",
+]
+
+
+def user_owned_models() -> list[tuple[type[models.Model], str]]:
+    """Every model with a foreign key to the user, with that field's name. Export and
+    deletion walk this list, so a model added later is covered without a change here."""
+    owned = []
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if isinstance(field, models.ForeignKey) and field.related_model is User and model is not User:
+                owned.append((model, field.name))
+    return owned
+
+
+def _export_key(model: type[models.Model]) -> str:
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+def user_export(*, user: User) -> dict:
+    data = {
+        "exported_at": timezone.now(),
+        "profile": {name: getattr(user, name) for name in PROFILE_FIELDS},
+    }
+    for model, field in user_owned_models():
+        if model in EXPORT_EXCLUDED_MODELS or not model._meta.managed:
+            continue
+        columns = [f.attname for f in model._meta.concrete_fields if f.attname not in EXPORT_EXCLUDED_FIELDS]
+        columns = [c for c in columns if c != f"{field}_id"]
+        data[_export_key(model)] = list(model._default_manager.filter(**{field: user}).order_by("pk").values(*columns))
+    return data
+
+
+def user_export_json(*, user: User) -> str:
+    return json.dumps(user_export(user=user), cls=DjangoJSONEncoder, indent=2)
+
+
+def user_export_csv_zip(*, user: User) -> bytes:
+    """One CSV file per table, in a zip."""
+    data = user_export(user=user)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        profile = data.pop("profile")
+        data.pop("exported_at")
+        archive.writestr("profile.csv", _csv([profile], list(profile)))
+        for key, rows in data.items():
+            if rows:
+                archive.writestr(f"{key}.csv", _csv(rows, list(rows[0])))
+    return buffer.getvalue()
+
+
+def _csv(rows: list[dict], columns: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in row.items()})
+    return out.getvalue()
+
+
+def user_delete(*, user: User, password: str) -> None:
+    """Delete the account after the password is re-entered: every row of the user's
+    data, every session and every token go."""
+    if not user.check_password(password):
+        raise ValidationError({"password": "The password is not correct."})
+    with transaction.atomic():
+        sessions_end(user=user)
+        for model, field in user_owned_models():
+            model._default_manager.filter(**{field: user}).delete()
+        user.delete()

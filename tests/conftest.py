@@ -1,0 +1,119 @@
+import datetime as dt
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from accounts.services import api_token_create
+from tests.factories import UserFactory
+
+REQUIRE_ALL = os.environ.get("REQUIRE_ALL") == "1"
+CHROMIUM = "/usr/bin/chromium"
+_missing: set[str] = set()
+
+
+def require(component: str, available: bool) -> None:
+    """Skip a test whose real component is not here, or fail under REQUIRE_ALL=1 (CI)."""
+    if available:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"{component} is required (REQUIRE_ALL=1) but not available")
+    _missing.add(component)
+    pytest.skip(f"needs {component}")
+
+
+def postgres_available() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def redis_available() -> bool:
+    return settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+def chromium_available() -> bool:
+    return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
+
+
+@pytest.fixture
+def needs_postgres():
+    require("PostgreSQL (set DATABASE_URL)", postgres_available())
+
+
+@pytest.fixture
+def needs_redis():
+    require("Redis (set CELERY_BROKER_URL=redis://...)", redis_available())
+
+
+@pytest.fixture
+def needs_chromium():
+    require(f"Chromium ({CHROMIUM})", chromium_available())
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _missing:
+        terminalreporter.write_line(
+            "Not run here, for want of: " + "; ".join(sorted(_missing)) + " (CI runs them with REQUIRE_ALL=1).",
+            yellow=True,
+        )
+    else:
+        terminalreporter.write_line("Ran against: " + ", ".join(_components()) + ".")
+
+
+def _components() -> list[str]:
+    return [
+        "PostgreSQL" if postgres_available() else "SQLite",
+        "Redis broker" if redis_available() else "filesystem broker",
+        "Chromium" if chromium_available() else "no browser",
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.AXES_ENABLED = False
+    settings.SITE_URL = "http://testserver"
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def alice(db):
+    # East of UTC, with a DST change on 2026-10-25.
+    return UserFactory(email="alice@example.com", timezone="Europe/Berlin", password=PASSWORD)
+
+
+@pytest.fixture
+def bob(db):
+    # West of UTC, with a DST change on 2026-11-01.
+    return UserFactory(email="bob@example.com", timezone="America/New_York", password=PASSWORD)
+
+
+def token_client(user) -> APIClient:
+    _token, raw = api_token_create(user=user, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    return client
+
+
+@pytest.fixture
+def alice_api(alice):
+    return token_client(alice)
+
+
+@pytest.fixture
+def bob_api(bob):
+    return token_client(bob)
+
+
+@pytest.fixture
+def anon_api():
+    return APIClient()
+
+
+@pytest.fixture
+def now():
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)

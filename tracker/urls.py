@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+api_v1 = [
+    path("", include("accounts.api_urls")),
+    path("", include("tracker.logbook.api_urls")),
+    path("", include("reminders.api_urls")),
+    path("", include("tracker.reports.api_urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves Swagger UI from local static files, with no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include(api_v1)),
+    path("", include("accounts.urls")),
+    path("", include("tracker.logbook.urls")),
+    path("", include("reminders.urls")),
+    path("", include("tracker.reports.urls")),
+]
