@@ -22,7 +22,12 @@ def berlin(*args):
 def no_broker(monkeypatch):
     # These tests drive the services directly; publishing is covered by the worker tests.
     published = []
-    monkeypatch.setattr(services, "deliveries_enqueue", lambda *, delivery_ids, countdown=None: published.append(1) or 0)
+
+    def enqueue(*, delivery_ids, countdown=None):
+        published.append(delivery_ids)
+        return 0
+
+    monkeypatch.setattr(services, "deliveries_enqueue", enqueue)
     return published
 
 

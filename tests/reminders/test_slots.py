@@ -78,7 +78,11 @@ def test_quiet_days_are_skipped_and_all_quiet_means_no_slot():
     friday_evening = local(BERLIN, 2026, 6, 5, 12, 0)
     assert next_slot(friday_evening, s).at.astimezone(BERLIN).date() == dt.date(2026, 6, 8)  # Monday
     every_day = Schedule(
-        zone=BERLIN, window_start=dt.time(9), window_end=dt.time(10), interval_minutes=60, quiet_days=frozenset(range(7))
+        zone=BERLIN,
+        window_start=dt.time(9),
+        window_end=dt.time(10),
+        interval_minutes=60,
+        quiet_days=frozenset(range(7)),
     )
     assert next_slot(friday_evening, every_day) is None
 
