@@ -434,61 +434,84 @@ def message_for(delivery: Delivery, *, pace: Pace | None) -> Message:
     return Message(title=title, text=text, actions=actions, unsubscribe_url=unsubscribe, html_context=html_context)
 
 
-def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
-    """Claim the given rows that are still pending, then send and record each."""
+LOCAL_CHANNELS = {"in_app"}  # channels that only write to our own database
+
+
+def deliveries_claim(*, delivery_ids: list[int]) -> tuple[str, int]:
+    """Claim the rows that are still pending, in time and with attempts left, with a
+    lease; returns the claim token that marks them and how many were claimed. A
+    conditional UPDATE: a row another worker claimed or that was sent is left alone."""
     now = timezone.now()
     token = uuid.uuid4().hex
-    # The claim: a conditional UPDATE per row state (pending, in time, attempts left);
-    # a row claimed by another worker or already sent is left alone.
-    Delivery.objects.filter(
+    claimed = Delivery.objects.filter(
         id__in=delivery_ids,
         status=Status.PENDING,
         next_attempt_at__lte=now + dt.timedelta(seconds=1),
         slot__gte=now - _expiry(),
         attempts__lt=MAX_ATTEMPTS,
     ).update(status=Status.SENDING, claim_token=token, claimed_until=now + LEASE, attempts=F("attempts") + 1)
+    return token, claimed
+
+
+def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
+    """Send the given rows that are still pending. In-app rows of the chunk are claimed
+    together and recorded in the same transaction as their notifications; each other
+    row is claimed just before its network call, so a lease covers one call."""
+    counts: dict[str, int] = defaultdict(int)
     rows = list(
-        Delivery.objects.filter(claim_token=token, status=Status.SENDING)
+        Delivery.objects.filter(id__in=delivery_ids, status=Status.PENDING)
         .select_related("user", "user__reminder_plan")
         .order_by("id")
     )
-    counts: dict[str, int] = defaultdict(int)
     if not rows:
         return counts
-    pairs = {}
-    for row in rows:
-        pairs[row.id] = (row.user_id, diary_day(row.slot, row.user.zone, row.user.day_starts_at))
-    fluid = _fluid_for(set(pairs.values()))
-    to_send, skipped = [], []
-    for row in rows:
-        plan = getattr(row.user, "reminder_plan", None)
-        pace = None
-        if plan is not None and row.kind != Kind.EVENT and row.prompt == Prompt.DRINK:
-            pace = pace_at(plan=plan, at=row.slot, so_far_ml=fluid.get(pairs[row.id], 0))
-            if row.kind == Kind.SCHEDULED and plan.smart and (pace.goal_reached or pace.on_pace):
-                row.error = "Goal reached for today." if pace.goal_reached else "On pace; this reminder was skipped."
-                skipped.append(row)
-                continue
-        row.message = message_for(row, pace=pace)
-        to_send.append(row)
-    for row in skipped:
-        _record(row, token, status=Status.SKIPPED, error=row.error)
-    counts["skipped"] = len(skipped)
-    # Channels that only write to our own database record with the send, in one transaction.
-    local = [row for row in to_send if row.channel == "in_app"]
+    days = {row.id: (row.user_id, diary_day(row.slot, row.user.zone, row.user.day_starts_at)) for row in rows}
+    fluid = _fluid_for(set(days.values()))
+
+    local = [row for row in rows if row.channel in LOCAL_CHANNELS]
     if local:
+        token, _ = deliveries_claim(delivery_ids=[row.id for row in local])
+        claimed = set(Delivery.objects.filter(claim_token=token, status=Status.SENDING).values_list("id", flat=True))
         with transaction.atomic():
+            sent = []
             for row in local:
-                CHANNELS[row.channel].send(row)
-            Delivery.objects.filter(id__in=[r.id for r in local], claim_token=token, status=Status.SENDING).update(
+                if row.id not in claimed:
+                    continue
+                if _prepare(row, fluid.get(days[row.id], 0)):
+                    CHANNELS[row.channel].send(row)
+                    sent.append(row.id)
+                else:
+                    counts["skipped"] += _record(row, token, status=Status.SKIPPED, error=row.error)
+            Delivery.objects.filter(id__in=sent, claim_token=token, status=Status.SENDING).update(
                 status=Status.SENT, sent_at=timezone.now(), error="", claimed_until=None
             )
-        counts["sent"] += len(local)
-    for row in to_send:
-        if row.channel == "in_app":
+            counts["sent"] += len(sent)
+
+    for row in rows:
+        if row.channel in LOCAL_CHANNELS:
             continue
-        counts[_send_one(row, token)] += 1
+        token, claimed = deliveries_claim(delivery_ids=[row.id])
+        if not claimed:
+            continue
+        row.attempts += 1
+        if _prepare(row, fluid.get(days[row.id], 0)):
+            counts[_send_one(row, token)] += 1
+        else:
+            counts["skipped"] += _record(row, token, status=Status.SKIPPED, error=row.error)
     return counts
+
+
+def _prepare(row: Delivery, so_far_ml: int) -> bool:
+    """Word the message onto the row, or say why the slot is skipped (smart pacing)."""
+    plan = getattr(row.user, "reminder_plan", None)
+    pace = None
+    if plan is not None and row.kind != Kind.EVENT and row.prompt == Prompt.DRINK:
+        pace = pace_at(plan=plan, at=row.slot, so_far_ml=so_far_ml)
+        if row.kind == Kind.SCHEDULED and plan.smart and (pace.goal_reached or pace.on_pace):
+            row.error = "Goal reached for today." if pace.goal_reached else "On pace; this reminder was skipped."
+            return False
+    row.message = message_for(row, pace=pace)
+    return True
 
 
 def _record(row: Delivery, token: str, **fields) -> bool:
