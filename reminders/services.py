@@ -508,6 +508,35 @@ def message_for(delivery: Delivery, *, pace: Pace | None) -> Message:
 LOCAL_CHANNELS = {"in_app"}  # channels that only write to our own database
 
 
+SEND_FIELDS = (
+    "id",
+    "user_id",
+    "kind",
+    "prompt",
+    "slot",
+    "channel",
+    "attempts",
+    "payload",
+    "user__id",
+    "user__email",
+    "user__email_verified_at",
+    "user__timezone",
+    "user__day_starts_at",
+    "user__units",
+    "user__daily_goal_ml",
+    "user__body_weight_kg",
+    "user__pregnancy_due_date",
+    "user__reminder_plan__id",
+    "user__reminder_plan__user_id",
+    "user__reminder_plan__window_start",
+    "user__reminder_plan__window_end",
+    "user__reminder_plan__interval_minutes",
+    "user__reminder_plan__smart",
+    "user__reminder_plan__quiet_days",
+    "user__reminder_plan__checkin_prompt",
+)
+
+
 def deliveries_claim(*, delivery_ids: list[int]) -> tuple[str, int]:
     """Claim the rows that are still pending, in time and with attempts left, with a
     lease; returns the claim token that marks them and how many were claimed. A
@@ -532,6 +561,8 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
     rows = list(
         Delivery.objects.filter(id__in=_ids(delivery_ids), status=Status.PENDING)
         .select_related("user", "user__reminder_plan")
+        # Only what wording and pacing read: a chunk is hundreds of rows.
+        .only(*SEND_FIELDS)
         .order_by("id")
     )
     if not rows:

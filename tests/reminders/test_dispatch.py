@@ -250,3 +250,22 @@ def test_deliveries_older_than_90_days_are_pruned(alice):
     with time_machine.travel(berlin(2026, 6, 10, 8), tick=False):
         assert services.deliveries_prune() == 1
     assert list(Delivery.objects.values_list("id", flat=True)) == [recent.id]
+
+
+def test_sending_a_chunk_runs_the_same_queries_for_1_and_40_reminders(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (1, 40):
+        users = [UserFactory(timezone="Europe/Berlin", daily_goal_ml=2000) for _ in range(n)]
+        with time_machine.travel(berlin(2026, 6, 10, 7, 0), tick=False):
+            for user in users:
+                make_plan(user, window_start=dt.time(8), window_end=dt.time(20), interval_minutes=60)
+        when = berlin(2026, 6, 10, 8, 0, 5)
+        dispatch_at(when)
+        ids = list(Delivery.objects.filter(user__in=users).values_list("id", flat=True))
+        with time_machine.travel(when, tick=False), CaptureQueriesContext(connection) as ctx:
+            assert services.deliveries_send(delivery_ids=ids) == {"sent": n}
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
