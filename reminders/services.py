@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 from django.db.models.expressions import RawSQL
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
@@ -231,7 +231,14 @@ def _dispatch_batch(*, now: dt.datetime, cursor: tuple | None) -> tuple[list[int
     plan already claimed). Returns delivery ids, plans claimed, rows made, next cursor."""
     due = Plan.objects.filter(enabled=True, next_due_at__lte=now)
     if cursor is not None:
-        due = due.filter(Q(next_due_at__gt=cursor[0]) | Q(next_due_at=cursor[0], id__gt=cursor[1]))
+        # A row-value comparison (PostgreSQL and SQLite both have it) gives the index one
+        # starting point; the equivalent OR of two conditions makes PostgreSQL scan from
+        # the first due plan again, past every plan this run already claimed.
+        table = connection.ops.quote_name(Plan._meta.db_table)
+        due = due.extra(  # noqa: S610
+            where=[f"({table}.next_due_at, {table}.id) > (%s, %s)"],
+            params=[connection.ops.adapt_datetimefield_value(cursor[0]), cursor[1]],
+        )
     # Plain tuples, not model instances: at 100k plans a minute the ORM's per-object
     # cost would be most of the dispatcher's time.
     plans = [

@@ -269,3 +269,18 @@ def test_sending_a_chunk_runs_the_same_queries_for_1_and_40_reminders(db):
             assert services.deliveries_send(delivery_ids=ids) == {"sent": n}
         counts.append(len(ctx))
     assert counts[0] == counts[1]
+
+
+def test_a_dispatch_in_many_batches_claims_every_due_plan_once(db, monkeypatch):
+    monkeypatch.setattr(services, "PLAN_BATCH", 3)
+    users = [UserFactory(timezone=tz) for tz in ["Europe/Berlin", "America/New_York", "Asia/Kolkata"] * 4]
+    with time_machine.travel(berlin(2026, 6, 10, 0, 0), tick=False):
+        for user in users:
+            make_plan(user, window_start=dt.time(0), window_end=dt.time(0), interval_minutes=60)
+    # Due at different minutes before now, so the batches page through ties and gaps.
+    for i, plan in enumerate(Plan.objects.order_by("id")):
+        Plan.objects.filter(pk=plan.pk).update(next_due_at=berlin(2026, 6, 10, 8, i // 5))
+    result = dispatch_at(berlin(2026, 6, 10, 8, 10))
+    assert result.plans_claimed == 12
+    assert Delivery.objects.count() == 12
+    assert not Plan.objects.filter(next_due_at__lte=berlin(2026, 6, 10, 8, 10)).exists()
