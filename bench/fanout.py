@@ -145,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         _seed(n, slot)
         print(f"seeded {n:,} users and plans due at {slot:%H:%M} UTC in {time.perf_counter() - t:.1f} s", flush=True)
+        with connection.cursor() as cur:
+            # Planner statistics, as a live table has them (a fresh bulk load has none).
+            cur.execute("ANALYZE accounts_user, reminders_plan, reminders_delivery, reminders_notification")
 
         env = {**os.environ, "DATABASE_URL": url}
         workers = _start_workers(env)
