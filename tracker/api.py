@@ -55,7 +55,17 @@ class StrictSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
-    pass
+    def validate(self, attrs):
+        # PUT replaces the row: a writable field left out goes back to its default,
+        # where DRF would keep the old value.
+        if self.instance is not None and not self.partial:
+            model_fields = {f.name: f for f in self.Meta.model._meta.concrete_fields}
+            for field in self.fields.values():
+                source = field.source
+                if field.read_only or source in attrs or source not in model_fields:
+                    continue
+                attrs[source] = model_fields[source].get_default()
+        return super().validate(attrs)
 
 
 class AwareDateTimeField(serializers.DateTimeField):

@@ -412,3 +412,10 @@ def test_a_list_costs_the_same_queries_for_1_and_100_rows(alice_api, alice, reso
     assert len(_make_many_more) == 99
     with django_assert_num_queries(len(one_row.captured_queries)):
         assert len(alice_api.get(resource.url, {"page_size": 100}).json()["results"]) == 100
+
+
+def test_put_resets_the_fields_it_leaves_out(alice_api, alice):
+    episode = EpisodeFactory(user=alice, started_at=NOW, notes="woke at 3", symptoms=["numbness"], side="left")
+    payload = {"started_at": NOW.isoformat(), "duration_seconds": 30, "muscle": "foot", "severity": 2}
+    body = alice_api.put(f"/api/v1/episodes/{episode.pk}/", payload, format="json").json()
+    assert (body["notes"], body["symptoms"], body["side"], body["muscle"]) == ("", [], "none", "foot")
