@@ -470,3 +470,13 @@ def test_unknown_api_paths_answer_a_json_404(alice_api, path):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Not found."}
+
+
+def test_a_put_to_an_unknown_api_path_is_a_json_404_even_with_csrf_checks(alice):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.put("/api/v1/intakes/x/", {}, format="json")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
