@@ -256,3 +256,22 @@ def test_logging_through_the_service_after_a_timezone_change_marks_stale(alice, 
     alice.save()
     services.diary_days_recompute(user=alice)
     assert WeeklySnapshot.objects.get(user=alice).stale
+
+
+def test_the_reminders_block_counts_reminders_sent_and_acted_on_in_the_week(alice, bob, alice_api):
+    from reminders.models import ActionUse, Delivery
+
+    slot = local(alice, 2026, 11, 3, 10, 0)
+    for channel in ("email", "in_app"):  # one reminder on two channels counts once
+        Delivery.objects.create(user=alice, slot=slot, channel=channel, status="sent", sent_at=slot)
+    Delivery.objects.create(user=alice, slot=slot + dt.timedelta(hours=1), channel="email", status="failed")
+    Delivery.objects.create(
+        user=alice,
+        slot=local(alice, 2026, 11, 2, 3, 0),
+        channel="email",
+        status="sent",
+        sent_at=local(alice, 2026, 11, 2, 3, 0),
+    )  # 03:00 on Monday belongs to Sunday's diary day: last week
+    Delivery.objects.create(user=bob, slot=slot, channel="email", status="sent", sent_at=slot)
+    ActionUse.objects.create(user=alice, slot=slot, action="drink", used_at=slot + dt.timedelta(minutes=5))
+    assert weekly(alice_api, "2026-W45")["reminders"] == {"sent": 1, "acted_on": 1}
