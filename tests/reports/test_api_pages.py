@@ -2,6 +2,7 @@
 counts, and rendering for a user with no data, one day, and years of data."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -174,7 +175,8 @@ def test_pages_render_for_no_data_one_day_and_years(diarist, url, params):
         assert b"<svg" in response.content and b"<script" not in response.content
     else:
         html = response.content.decode()
-        assert "<script" not in html and "style=" not in html
+        # Strict CSP: scripts only from files, no inline script or style attributes.
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html) and " style=" not in html
         assert " causes " not in html
 
 
