@@ -25,8 +25,9 @@ PUBLIC_ROUTES = {
     "password_reset_complete",
     "verify-email",
     # The API's own sign-up and token endpoints, and its public description.
-    "auth-register",
-    "auth-token",
+    "api-register",
+    "api-token",
+    "api-password-reset",
     "api-schema",
     "api-docs",
     # Served to browsers before login: the service worker, the web app manifest.
