@@ -5,6 +5,7 @@ import json
 import logging
 import secrets
 import zipfile
+from urllib.parse import urlparse
 
 from django.apps import apps
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ApiToken, IdempotencyKey, User
+from accounts.models import ApiToken, IdempotencyKey, Medication, User
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,50 @@ def _enqueue_or_run(task, *args) -> None:
     except Exception:  # kombu raises several kinds of connection error
         log.warning("broker unavailable; running %s inline", task.name)
         task.run(*args)
+
+
+def password_reset_send(*, email: str) -> None:
+    """Email a password-reset link if an active account has this address; say nothing
+    either way, so the form does not reveal who has an account. The link points at
+    the web page named `password_reset_confirm` (Django's PasswordResetConfirmView)."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        site = urlparse(settings.SITE_URL)
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            subject_template_name="accounts/email/password_reset_subject.txt",
+            email_template_name="accounts/email/password_reset.txt",
+            extra_email_context={"timeout_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)},
+        )
+
+
+def medication_create(*, user: User, **fields) -> Medication:
+    medication = Medication(user=user, **fields)
+    medication.full_clean(exclude=["user"])
+    medication.save()
+    return medication
+
+
+def medication_update(*, medication: Medication, **fields) -> Medication:
+    for name, value in fields.items():
+        setattr(medication, name, value)
+    medication.full_clean(exclude=["user"])
+    medication.save()
+    return medication
+
+
+def medication_delete(*, medication: Medication) -> None:
+    """Deleting a medication deletes its doses, so their weeks' reports go stale."""
+    from tracker.reports.services import snapshots_mark_stale
+
+    with transaction.atomic():
+        days = set(medication.doses.values_list("day", flat=True))
+        medication.delete()
+        if days:
+            snapshots_mark_stale(user=medication.user, days=days)
 
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
@@ -240,3 +285,25 @@ def user_delete(*, user: User, password: str) -> None:
         for model, field in user_owned_models():
             model._default_manager.filter(**{field: user}).delete()
         user.delete()
+
+
+# Medications (added for the web pages) ------------------------------------------
+
+
+def medication_save(*, user: User, medication=None, **fields):
+    """Create one of the user's medications, or update `medication` (already scoped)."""
+    from accounts.models import Medication
+
+    row = medication or Medication(user=user)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.full_clean(exclude=["user"])
+    row.save()
+    return row
+
+
+def medication_stop(*, medication, on: dt.date):
+    """Record that the user stopped taking it on `on` (their local diary day)."""
+    if medication.started_on and on < medication.started_on:
+        on = medication.started_on
+    return medication_save(user=medication.user, medication=medication, stopped_on=on)

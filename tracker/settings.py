@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "reminders.context_processors.notifications",
             ],
         },
     },
@@ -240,7 +241,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tracker.api_schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -252,6 +253,8 @@ REST_FRAMEWORK = {
         "user": os.environ.get("THROTTLE_USER", "6000/min"),
     },
     "PAGE_SIZE": 50,
+    # Numbers as JSON numbers (DRF sends decimals as strings by default).
+    "COERCE_DECIMAL_TO_STRING": False,
     "EXCEPTION_HANDLER": "tracker.api.exception_handler",
 }
 if DEBUG:

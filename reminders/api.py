@@ -1,0 +1,114 @@
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reminders import services
+from reminders.models import CHANNEL_NAMES, Delivery, Notification, Plan
+from tracker.api import StrictModelSerializer, StrictSerializerMixin
+
+
+class PlanSerializer(StrictModelSerializer):
+    window_start = serializers.TimeField(format="%H:%M")
+    window_end = serializers.TimeField(format="%H:%M")
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=CHANNEL_NAMES), required=False)
+    quiet_days = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), required=False)
+
+    class Meta:
+        model = Plan
+        fields = [
+            "enabled",
+            "window_start",
+            "window_end",
+            "interval_minutes",
+            "smart",
+            "checkin_prompt",
+            "channels",
+            "webhook_url",
+            "quiet_days",
+            "snoozed_until",
+            "next_due_at",
+        ]
+        read_only_fields = ["next_due_at"]
+
+    def update(self, instance, validated_data):
+        return services.plan_update(plan=instance, **validated_data)
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Delivery
+        fields = ["id", "kind", "prompt", "slot", "channel", "status", "attempts", "sent_at", "error"]
+        read_only_fields = fields
+
+
+class NotificationSerializer(StrictModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "created_at", "title", "body", "read", "actions"]
+        read_only_fields = ["id", "created_at", "title", "body", "actions"]
+
+
+class PlanView(generics.RetrieveUpdateAPIView):
+    serializer_class = PlanSerializer
+
+    def get_object(self):
+        return services.plan_get(user=self.request.user)
+
+
+class DeliveryList(generics.ListAPIView):
+    serializer_class = DeliverySerializer
+
+    def get_queryset(self):
+        return Delivery.objects.for_user(self.request.user)
+
+
+class TestReminderView(APIView):
+    @extend_schema(request=None, responses={202: DeliverySerializer(many=True)})
+    def post(self, request):
+        with transaction.atomic():
+            rows = services.delivery_test_send(user=request.user)
+        return Response(DeliverySerializer(rows, many=True).data, status=status.HTTP_202_ACCEPTED)
+
+
+class NotificationViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = NotificationSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = Notification.objects.for_user(self.request.user)
+        if self.request.query_params.get("unread") in ("1", "true"):
+            qs = qs.unread()
+        return qs
+
+
+class PushSubscriptionSerializer(StrictSerializerMixin, serializers.Serializer):
+    endpoint = serializers.URLField(max_length=1000)
+    keys = serializers.DictField(child=serializers.CharField(max_length=200), required=False)
+
+    def validate_keys(self, value):
+        if not value.get("p256dh") or not value.get("auth"):
+            raise serializers.ValidationError("Give both p256dh and auth.")
+        return value
+
+
+class PushSubscriptionView(APIView):
+    @extend_schema(request=PushSubscriptionSerializer, responses={201: None})
+    def post(self, request):
+        serializer = PushSubscriptionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        keys = serializer.validated_data.get("keys") or {}
+        if not keys:
+            raise serializers.ValidationError({"keys": ["Give both p256dh and auth."]})
+        services.push_subscribe(
+            user=request.user, endpoint=serializer.validated_data["endpoint"], p256dh=keys["p256dh"], auth=keys["auth"]
+        )
+        return Response(status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PushSubscriptionSerializer, responses={204: None})
+    def delete(self, request):
+        serializer = PushSubscriptionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.push_unsubscribe(user=request.user, endpoint=serializer.validated_data["endpoint"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
