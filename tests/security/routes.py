@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -42,7 +43,7 @@ PUBLIC_ROUTES = {
 # Routes whose URL itself is the credential (a signed one-tap link): whoever holds it
 # acts for the owner, so "nobody else changes anything" does not apply to them; the
 # tests of those links check that a tampered or expired link is refused.
-CAPABILITY_ROUTES = {"verify-email"}
+CAPABILITY_ROUTES = {"verify-email", "reminders-action", "reminders-unsubscribe"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,9 +85,11 @@ def all_routes() -> list[Route]:
 def model_of(route: Route):
     """The model a view serves, read from the view class (DRF viewsets and Django
     generic views say it); None when the view does not say."""
+    if route.name in ROUTE_MODELS:
+        return apps.get_model(ROUTE_MODELS[route.name])
     cls = route.view_class
     if cls is None:
-        return ROUTE_MODELS.get(route.name)
+        return None
     queryset = getattr(cls, "queryset", None)
     if queryset is not None:
         return queryset.model
@@ -97,11 +100,15 @@ def model_of(route: Route):
     meta = getattr(serializer, "Meta", None)
     if meta is not None and getattr(meta, "model", None) is not None:
         return meta.model
-    return ROUTE_MODELS.get(route.name)
+    return None
 
 
-# For views that do not name their model (function views): URL name -> model.
-ROUTE_MODELS: dict[str, type] = {}
+# For views that do not name their model (function views): URL name -> model path.
+ROUTE_MODELS: dict[str, str] = {
+    "medication-edit": "accounts.Medication",
+    "medication-stop": "accounts.Medication",
+    "token-revoke": "accounts.ApiToken",
+}
 
 # For kwargs that are not an object's id: URL name -> builder(owner, objects) -> kwargs.
 # `objects` maps each owned model to the owner's planted row.
@@ -121,7 +128,31 @@ def _week(owner, objects):
     return {"week": f"{year}-W{week:02d}"}
 
 
+def _action(owner, objects):
+    from reminders.services import action_token
+
+    slot = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    return {"action": "drink", "token": action_token(user_id=owner.pk, slot=slot, action="drink")}
+
+
+def _unsubscribe(owner, objects):
+    from reminders.services import unsubscribe_url
+
+    return {"token": unsubscribe_url(user_id=owner.pk).rstrip("/").rsplit("/", 1)[-1]}
+
+
+def _entry(owner, objects):
+    from tracker.logbook.models import Episode
+
+    return {"kind": "episode", "pk": objects[Episode].pk}
+
+
 ROUTE_KWARGS["verify-email"] = _verify_token
+ROUTE_KWARGS["reminders-action"] = _action
+ROUTE_KWARGS["reminders-unsubscribe"] = _unsubscribe
+ROUTE_KWARGS["entry-new"] = lambda owner, objects: {"kind": "episode"}
+ROUTE_KWARGS["entry-edit"] = _entry
+ROUTE_KWARGS["entry-delete"] = _entry
 ROUTE_KWARGS["password_reset_confirm"] = lambda owner, objects: {"uidb64": "MQ", "token": "set-password"}
 for _name in ("weekly-report", "weekly-report-csv", "weekly-report-print", "report-weekly", "report-week"):
     ROUTE_KWARGS[_name] = _week
