@@ -49,7 +49,13 @@ def test_the_login_form_locks_an_address_out_after_five_failures(client, alice, 
 
 
 def test_changing_the_case_of_the_address_does_not_restart_the_count(client, alice, axes_on):
-    variants = ["alice@example.com", "Alice@example.com", "ALICE@EXAMPLE.COM", " alice@Example.com"]
+    variants = [
+        "alice@example.com",
+        "Alice@example.com",
+        "ALICE@EXAMPLE.COM",
+        " alice@Example.com",
+        "aLICE@example.COM",
+    ][:5]
     for email in variants:
         _login(client, email, "wrong password")
     assert _login(client, "alice@example.com", PASSWORD).status_code == 429
