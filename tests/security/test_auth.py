@@ -55,7 +55,7 @@ def test_changing_the_case_of_the_address_does_not_restart_the_count(client, ali
         "ALICE@EXAMPLE.COM",
         " alice@Example.com",
         "aLICE@example.COM",
-    ][:5]
+    ]
     for email in variants:
         _login(client, email, "wrong password")
     assert _login(client, "alice@example.com", PASSWORD).status_code == 429
