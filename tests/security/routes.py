@@ -31,10 +31,8 @@ PUBLIC_ROUTES = {
     "api-password-reset",
     "api-schema",
     "api-docs",
-    # Served to browsers before login: the service worker, the web app manifest.
+    # Served to browsers before login: the service worker.
     "service-worker",
-    "manifest",
-    "webmanifest",
     # The admin's own login and logout.
     "admin:login",
     "admin:logout",
