@@ -15,7 +15,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI from local static files, with no inline script.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # metadata_class=None: OPTIONS answers 405; DRF's metadata through its HTML renderer was a 500.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", metadata_class=None),
+        name="api-docs",
+    ),
     path("api/v1/", include(api_v1)),
     # Unknown API paths answer JSON like the rest of the API.
     re_path(r"^api/", not_found),
@@ -24,3 +29,4 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("", include("tracker.reports.urls")),
 ]
+handler500 = "tracker.middleware.server_error"
