@@ -201,7 +201,7 @@ def tokens_revoke_all(*, user: User) -> None:
 # Export -------------------------------------------------------------------------
 
 # Rows that are not the user's data: secrets and bookkeeping.
-EXPORT_EXCLUDED_FIELDS = {"digest", "password"}
+EXPORT_EXCLUDED_FIELDS = {"digest", "password", "webhook_secret", "dispatch_token", "claim_token", "p256dh", "auth"}
 EXPORT_EXCLUDED_MODELS = {IdempotencyKey}
 PROFILE_FIELDS = [
     "email",
