@@ -247,6 +247,8 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=200)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=300)
+    # SHA-256 of method, path and body: the same key with another body is refused.
+    request_digest = models.CharField(max_length=64, blank=True)
     status_code = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)
     created_at = models.DateTimeField(default=timezone.now)

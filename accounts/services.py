@@ -5,6 +5,7 @@ import json
 import logging
 import secrets
 import zipfile
+from urllib.parse import urlparse
 
 from django.apps import apps
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ApiToken, IdempotencyKey, User
+from accounts.models import ApiToken, IdempotencyKey, Medication, User
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,50 @@ def _enqueue_or_run(task, *args) -> None:
         task.run(*args)
 
 
+def password_reset_send(*, email: str) -> None:
+    """Email a password-reset link if an active account has this address; say nothing
+    either way, so the form does not reveal who has an account. The link points at
+    the web page named `password_reset_confirm` (Django's PasswordResetConfirmView)."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        site = urlparse(settings.SITE_URL)
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            subject_template_name="accounts/email/password_reset_subject.txt",
+            email_template_name="accounts/email/password_reset.txt",
+            extra_email_context={"timeout_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)},
+        )
+
+
+def medication_create(*, user: User, **fields) -> Medication:
+    medication = Medication(user=user, **fields)
+    medication.full_clean(exclude=["user"])
+    medication.save()
+    return medication
+
+
+def medication_update(*, medication: Medication, **fields) -> Medication:
+    for name, value in fields.items():
+        setattr(medication, name, value)
+    medication.full_clean(exclude=["user"])
+    medication.save()
+    return medication
+
+
+def medication_delete(*, medication: Medication) -> None:
+    """Deleting a medication deletes its doses, so their weeks' reports go stale."""
+    from tracker.reports.services import snapshots_mark_stale
+
+    with transaction.atomic():
+        days = set(medication.doses.values_list("day", flat=True))
+        medication.delete()
+        if days:
+            snapshots_mark_stale(user=medication.user, days=days)
+
+
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a named token. Returns the row and the raw token, which is shown once
     and never stored (only its SHA-256 digest is)."""
@@ -136,6 +181,12 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     return token
 
 
+def idempotency_keys_prune() -> int:
+    """Forget Idempotency-Key responses older than their 24 hours."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - IdempotencyKey.KEEP_FOR).delete()
+    return deleted
+
+
 def sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
     """End every session of `user` (except `keep_session_key`). Sessions are signed
     blobs with no user column, so we decode them; fine at this app's scale."""
@@ -156,7 +207,7 @@ def tokens_revoke_all(*, user: User) -> None:
 # Export -------------------------------------------------------------------------
 
 # Rows that are not the user's data: secrets and bookkeeping.
-EXPORT_EXCLUDED_FIELDS = {"digest", "password"}
+EXPORT_EXCLUDED_FIELDS = {"digest", "password", "webhook_secret", "dispatch_token", "claim_token", "p256dh", "auth"}
 EXPORT_EXCLUDED_MODELS = {IdempotencyKey}
 PROFILE_FIELDS = [
     "email",

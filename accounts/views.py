@@ -1,14 +1,227 @@
 from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from accounts.services import email_verify
+from accounts import services
+from accounts.forms import (
+    DeleteAccountForm,
+    LoginForm,
+    MedicationForm,
+    PresetFormSet,
+    ProfileForm,
+    SignupForm,
+    TokenForm,
+    presets_from,
+    presets_initial,
+)
+from accounts.models import ApiToken, Medication
+from tracker.logbook.forms import add_service_errors
+from tracker.logbook.selectors import today_of
+from tracker.logbook.views import presets_of
+
+NEW_TOKEN_SESSION_KEY = "new_api_token"  # noqa: S105 (a session key name)
 
 
 def verify_email(request, token):
     try:
-        email_verify(token=token)
+        services.email_verify(token=token)
     except ValidationError as error:
         return render(request, "accounts/verify_failed.html", {"message": error.messages[0]}, status=400)
     messages.success(request, "Thank you: your email address is confirmed.")
     return redirect("today" if request.user.is_authenticated else "login")
+
+
+@login_required
+@require_POST
+def verification_resend(request):
+    if not request.user.email_verified:
+        services.email_verification_send(user=request.user)
+        messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
+    return redirect("settings")
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("today")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                user = services.user_register(
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    timezone_name=form.cleaned_data["timezone"],
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome! We sent a link to {user.email}: open it to confirm your address.")
+            return redirect("today")
+    return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def password_reset(request):
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # The service builds the link from SITE_URL, never from the request's Host header.
+        services.password_reset_send(email=form.cleaned_data["email"])
+        return redirect("password_reset_done")
+    return render(request, "registration/password_reset_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def settings_view(request):
+    user = request.user
+    form = ProfileForm(request.POST or None, user=user, prefix="profile")
+    presets = PresetFormSet(
+        request.POST or None,
+        initial=presets_initial(presets_of(user), user),
+        form_kwargs={"user": user},
+        prefix="presets",
+    )
+    if request.method == "POST" and form.is_valid() and presets.is_valid():
+        old_zone, old_start = user.timezone, user.day_starts_at
+        try:
+            services.profile_update(user=user, drink_presets=presets_from(presets, user), **form.service_fields())
+        except ValidationError as error:
+            user.refresh_from_db()
+            add_service_errors(form, error, rename=ProfileForm.rename)
+        else:
+            if (user.timezone, user.day_starts_at) != (old_zone, old_start):
+                messages.info(request, "Saved. Your past entries are being moved to the right diary days.")
+            else:
+                messages.success(request, "Settings saved.")
+            return redirect("settings")
+    return render(
+        request,
+        "accounts/settings.html",
+        {"form": form, "presets": presets},
+        status=400 if form.errors or (request.method == "POST" and presets.errors) else 200,
+    )
+
+
+@login_required
+def medications(request):
+    form = MedicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.medication_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Added {form.cleaned_data['name']}.")
+            return redirect("medications")
+    rows = Medication.objects.for_user(request.user)
+    return render(
+        request, "accounts/medications.html", {"form": form, "medications": rows}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def medication_edit(request, pk):
+    medication = get_object_or_404(Medication.objects.for_user(request.user), pk=pk)
+    form = MedicationForm(request.POST or None, instance=medication)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.medication_update(medication=medication, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Saved {medication.name}.")
+            return redirect("medications")
+    return render(
+        request,
+        "accounts/medication_form.html",
+        {"form": form, "medication": medication},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def medication_stop(request, pk):
+    medication = get_object_or_404(Medication.objects.for_user(request.user), pk=pk)
+    try:
+        services.medication_update(medication=medication, stopped_on=today_of(request.user))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Marked {medication.name} as stopped today.")
+    return redirect("medications")
+
+
+@login_required
+def tokens(request):
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token, raw = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        # Kept in the session for one page view only: the raw token is shown once.
+        request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "raw": raw}
+        return redirect("tokens")
+    new = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    rows = ApiToken.objects.for_user(request.user)
+    return render(
+        request, "accounts/tokens.html", {"form": form, "tokens": rows, "new": new}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    token = get_object_or_404(ApiToken.objects.for_user(request.user), pk=pk)
+    services.api_token_revoke(token=token)
+    messages.success(request, f"Revoked “{token.name}”. Anything using it can no longer reach your data.")
+    return redirect("tokens")
+
+
+@login_required
+def export(request):
+    return render(request, "accounts/export.html")
+
+
+def _download(content, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def export_json(request):
+    stamp = timezone.now().strftime("%Y%m%d")
+    return _download(services.user_export_json(user=request.user), "application/json", f"cramp-tracker-{stamp}.json")
+
+
+@login_required
+def export_csv(request):
+    stamp = timezone.now().strftime("%Y%m%d")
+    return _download(services.user_export_csv_zip(user=request.user), "application/zip", f"cramp-tracker-{stamp}.zip")
+
+
+@login_required
+def account_delete(request):
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_delete(user=request.user, password=form.cleaned_data["password"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            logout(request)
+            messages.success(request, "Your account and all its data are deleted.")
+            return redirect("login")
+    return render(request, "accounts/delete.html", {"form": form}, status=400 if form.errors else 200)

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their cache lifetimes and all else is no-store.
+    "tracker.middleware.NoStoreMiddleware",
+    "tracker.middleware.RefusalLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -69,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tracker.middleware.DatabaseUnavailableMiddleware",
     # Last, so it sees the response of every view and of axes' lockout.
     "axes.middleware.AxesMiddleware",
 ]
@@ -125,6 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule on the password: its password_changed hook ends other sessions and tokens.
+    {"NAME": "tracker.security.PasswordChangeEndsAccess"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "today"
@@ -137,6 +143,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password"]
+# The form sends `username`, the API token view `email`: count both under one address.
+AXES_USERNAME_CALLABLE = "tracker.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "tracker.security.lockout_response"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -213,6 +222,8 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-prune": {"task": "reminders.tasks.prune_deliveries", "schedule": 24 * 3600.0},
     # Weekly reports for users whose local week started (07:00 local) in the last hour.
     "reports-weekly-sweep": {"task": "tracker.reports.tasks.weekly_reports_sweep", "schedule": 3600.0},
+    # Stored Idempotency-Key responses are kept 24 h.
+    "accounts-idempotency-prune": {"task": "accounts.tasks.idempotency_keys_prune", "schedule": 3600.0},
 }
 
 # Reminders
@@ -232,7 +243,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tracker.api_schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -244,6 +255,8 @@ REST_FRAMEWORK = {
         "user": os.environ.get("THROTTLE_USER", "6000/min"),
     },
     "PAGE_SIZE": 50,
+    # Numbers as JSON numbers (DRF sends decimals as strings by default).
+    "COERCE_DECIMAL_TO_STRING": False,
     "EXCEPTION_HANDLER": "tracker.api.exception_handler",
 }
 if DEBUG:
@@ -300,5 +313,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Ids and paths only: no handler here logs request bodies or query strings (tests/security).
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "tracker.security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+    },
 }

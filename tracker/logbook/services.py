@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, DateField, When
 from django.utils import timezone
 
@@ -14,6 +14,8 @@ from tracker.logbook import beverages
 from tracker.logbook.models import Activity, CheckIn, DiaryRow, Dose, Episode, Intake
 
 MAX_FUTURE = dt.timedelta(minutes=10)
+# No diary goes back further; far-off years also overflow in zone arithmetic.
+EARLIEST = dt.datetime(1900, 1, 2, tzinfo=dt.UTC)
 
 # The instant each kind of row is logged at; its diary day is computed from it.
 INSTANT_FIELD: dict[type[DiaryRow], str] = {
@@ -32,6 +34,8 @@ def _check_instant(field: str, value: dt.datetime) -> None:
         raise ValidationError({field: "Include a UTC offset (for example 2026-10-26T07:30:00+01:00)."})
     if value > timezone.now() + MAX_FUTURE:
         raise ValidationError({field: "This time is in the future; entries can be at most 10 minutes ahead."})
+    if value < EARLIEST:
+        raise ValidationError({field: "Give a time after the year 1900."})
 
 
 def _save(row: DiaryRow) -> DiaryRow:
@@ -40,12 +44,15 @@ def _save(row: DiaryRow) -> DiaryRow:
     instant = getattr(row, instant_field)
     _check_instant(instant_field, instant)
     row.day = diary_day(instant, row.user.zone, row.user.day_starts_at) if instant else None
-    if isinstance(row, Intake) and row.volume_ml and row.beverage:
+    # An unknown beverage is left for full_clean to report.
+    if isinstance(row, Intake) and row.volume_ml and row.beverage in beverages.BEVERAGES:
         row.effective_ml = beverages.effective_ml(volume_ml=row.volume_ml, beverage=row.beverage)
         row.alcohol_units = beverages.alcohol_units(volume_ml=row.volume_ml, beverage=row.beverage)
     if isinstance(row, Dose) and row.medication_id and row.medication.user_id != row.user_id:
         raise ValidationError({"medication": "Choose one of your own medications."})
-    row.full_clean(exclude=["user", "day", "effective_ml", "alcohol_units"])
+    # The field validators cover the same ranges as the check constraints, which the
+    # database enforces anyway; validating constraints here would cost a query per write.
+    row.full_clean(exclude=["user", "day", "effective_ml", "alcohol_units"], validate_constraints=False)
     row.save()
     return row
 
@@ -99,14 +106,26 @@ def checkin_save(*, user, checkin: CheckIn | None = None, **fields) -> CheckIn:
     for name, value in fields.items():
         setattr(row, name, value)
     if row.day and CheckIn.objects.for_user(user).filter(day=row.day).exclude(pk=row.pk).exists():
-        raise ValidationError(
-            {"day": f"There is already a check-in for {row.day:%Y-%m-%d}; update it (PATCH) instead of adding another."}
-        )
+        raise _duplicate_checkin(row.day)
+    if row.day and row.day > diary_day(timezone.now(), user.zone, user.day_starts_at):
+        raise ValidationError({"day": "A check-in can be for today or an earlier day, not a future one."})
+    if row.day and row.day < EARLIEST.date():
+        raise ValidationError({"day": "Give a day after the year 1900."})
     row.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
-    with transaction.atomic():
-        row.save()
-        _after_write(user=user, days={old_day, row.day} - {None}, entry=row, created=creating)
+    try:
+        with transaction.atomic():
+            row.save()
+            _after_write(user=user, days={old_day, row.day} - {None}, entry=row, created=creating)
+    except IntegrityError as error:
+        # Two requests for the same day at once: the unique constraint decides.
+        raise _duplicate_checkin(row.day) from error
     return row
+
+
+def _duplicate_checkin(day: dt.date) -> ValidationError:
+    return ValidationError(
+        {"day": f"There is already a check-in for {day:%Y-%m-%d}; update it (PATCH) instead of adding another."}
+    )
 
 
 def diary_days_recompute(*, user) -> int:

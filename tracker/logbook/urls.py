@@ -4,4 +4,11 @@ from tracker.logbook import views
 
 urlpatterns = [
     path("", views.today, name="today"),
+    path("drink/", views.drink_log, name="drink-log"),
+    path("cramp/", views.cramp, name="cramp"),
+    path("log/<str:kind>/", views.entry_new, name="entry-new"),
+    path("entries/<str:kind>/<int:pk>/", views.entry_edit, name="entry-edit"),
+    path("entries/<str:kind>/<int:pk>/delete/", views.entry_delete, name="entry-delete"),
+    path("checkin/", views.checkin, name="checkin"),
+    path("history/", views.history, name="history"),
 ]

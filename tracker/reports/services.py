@@ -1,8 +1,230 @@
-"""Report services (issue #5 builds the weekly snapshots here)."""
+"""Weekly report snapshots: build, mark stale, read (rebuilding when stale), email,
+and find the users whose week just ended."""
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
+from email.mime.image import MIMEImage
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from tracker.diary import local_to_utc
+from tracker.reports import analysis, charts, selectors
+from tracker.reports.models import WeeklySnapshot
+from tracker.reports.registry import context_items
+from tracker.reports.series import series_build
+from tracker.reports.weeks import user_today, week_label, week_start_of
+
+log = logging.getLogger(__name__)
+
+# A snapshot reads its week, the 8 weeks before (baseline) and the 84-day factor window
+# ending with the week: a day d is read by the weeks starting from d - 6 to d + 78.
+READ_BEFORE_DAYS = 84
+WEEK_SEND_TIME = dt.time(7, 0)
 
 
 def snapshots_mark_stale(*, user, days: Iterable[dt.date]) -> None:
-    """Called after any logbook write: the weekly snapshots holding `days` go stale."""
+    """Called after any logbook write: the snapshots that read `days` go stale. One
+    UPDATE over the unique (user, week_start) index; `version` tells a build in
+    flight that it raced a write."""
+    days = list(days)
+    if not days:
+        return
+    WeeklySnapshot.objects.filter(
+        user=user,
+        week_start__gte=min(days) - dt.timedelta(days=6),
+        week_start__lte=max(days) + dt.timedelta(days=READ_BEFORE_DAYS),
+    ).update(stale=True, version=F("version") + 1)
+
+
+def weekly_report_build(*, user, week_start: dt.date, today: dt.date | None = None) -> dict:
+    """The report of the week starting `week_start`, as JSON-ready data. A fixed number
+    of queries: five for the series (which covers the week, the baseline and the factor
+    window at once), one for red flags, up to three for medication changes."""
+    today = today or user_today(user)
+    end = week_start + dt.timedelta(days=6)
+    window_end = min(end, today)
+    window_start = window_end - dt.timedelta(days=analysis.WINDOW_DAYS - 1)
+    series_start = min(window_start - dt.timedelta(days=1), week_start - dt.timedelta(days=56))
+    series = series_build(user=user, start=series_start, end=end)
+    week = series.between(week_start, end)
+    episodes, change = selectors.week_outcomes(series, week_start)
+    factors = analysis.factors_analyse(series=series, start=window_start, end=window_end)
+    elapsed = [d for d in week if d.day <= today] or week[:1]
+    total_ml = sum(d.fluid_ml for d in week)
+    effective = sum(d.effective_ml for d in week)
+    return {
+        "week": week_label(week_start, user.week_starts_on),
+        "starts_on": week_start.isoformat(),
+        "ends_on": end.isoformat(),
+        "timezone": user.timezone,
+        "day_starts_at": user.day_starts_at.strftime("%H:%M"),
+        "week_starts_on": user.week_starts_on,
+        "complete": end < today,
+        "built_for_day": today.isoformat(),
+        "episodes": episodes,
+        "hydration": {
+            "total_ml": total_ml,
+            "effective_ml": effective,
+            "daily_mean_ml": round(total_ml / len(elapsed)),
+            "daily_mean_effective_ml": round(effective / len(elapsed)),
+            "goal_ml": series.goal_ml,
+            "days_goal_met": sum(d.effective_ml >= series.goal_ml for d in week),
+            "days_counted": len(elapsed),
+        },
+        "days": [d.as_json() for d in week],
+        "factor_keys": [f.key for f in series.factors],
+        "change": change,
+        "factors": factors["results"],
+        "factors_window": factors["window"],
+        "context": context_items(user=user),
+        "red_flags": selectors.red_flags(
+            user=user, start=week_start, end=end, nights_with_cramps=episodes["nights_with_cramps"]
+        ),
+        "medication_changes": selectors.medication_changes(user=user, today=today),
+        "reminders": selectors.reminders_summary(user=user, start=week_start, end=end),
+    }
+
+
+def _needs_build(snapshot: WeeklySnapshot, today: dt.date) -> bool:
+    if snapshot.stale or not snapshot.data:
+        return True
+    # A week still running when built reads "today": rebuild it on a later diary day.
+    return not snapshot.data.get("complete") and snapshot.data.get("built_for_day") != today.isoformat()
+
+
+def weekly_snapshot_get(*, user, week_start: dt.date) -> WeeklySnapshot:
+    """The week's snapshot, built when missing or stale. The row exists (stale) before
+    the build reads anything, so a write during the build marks it stale again and the
+    conditional save below leaves it stale for the next read."""
+    today = user_today(user)
+    snapshot = WeeklySnapshot.objects.filter(user=user, week_start=week_start).first()
+    if snapshot is not None and not _needs_build(snapshot, today):
+        return snapshot
+    if snapshot is None:
+        snapshot, _ = WeeklySnapshot.objects.get_or_create(
+            user=user, week_start=week_start, defaults={"stale": True, "generated_at": timezone.now()}
+        )
+    version = snapshot.version
+    data = weekly_report_build(user=user, week_start=week_start, today=today)
+    now = timezone.now()
+    saved = WeeklySnapshot.objects.filter(pk=snapshot.pk, version=version).update(
+        data=data, stale=False, generated_at=now
+    )
+    snapshot.data, snapshot.generated_at, snapshot.stale = data, now, not saved
+    return snapshot
+
+
+def weekly_report_json(*, snapshot: WeeklySnapshot) -> dict:
+    return {**snapshot.data, "generated_at": snapshot.generated_at.isoformat(), "stale": snapshot.stale}
+
+
+def weekly_report_email(*, user, snapshot: WeeklySnapshot) -> EmailMultiAlternatives:
+    """The weekly email: a text part, an HTML part, and the chart as an inline PNG
+    referenced from the HTML by Content-ID."""
+    data = weekly_report_json(snapshot=snapshot)
+    query = f"?week={data['week']}"
+    context = {
+        "user": user,
+        "report": data,
+        "link": settings.SITE_URL + reverse("reports-weekly") + query,
+        "print_link": settings.SITE_URL + reverse("reports-print"),
+        "chart_cid": "weekly-chart",
+    }
+    message = EmailMultiAlternatives(
+        subject=f"Your cramp and hydration week {data['week']} ({data['starts_on']} to {data['ends_on']})",
+        body=render_to_string("reports/email/weekly.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string("reports/email/weekly.html", context), "text/html")
+    message.mixed_subtype = "related"
+    image = MIMEImage(charts.weekly_chart(data, fmt="png"), "png")
+    image.add_header("Content-ID", f"<{context['chart_cid']}>")
+    image.add_header("Content-Disposition", "inline", filename="week.png")
+    message.attach(image)
+    return message
+
+
+def weekly_report_email_send(*, user, snapshot: WeeklySnapshot) -> bool:
+    """Email the week's report once, to a verified address only. Claimed with a
+    conditional update so two workers cannot both send it; a failed send releases the
+    claim for a retry."""
+    if not user.email_verified:
+        return False
+    claimed = WeeklySnapshot.objects.filter(pk=snapshot.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    if not claimed:
+        return False
+    try:
+        weekly_report_email(user=user, snapshot=snapshot).send()
+    except Exception:
+        WeeklySnapshot.objects.filter(pk=snapshot.pk).update(emailed_at=None)
+        raise
+    return True
+
+
+def _week_has_data(data: dict) -> bool:
+    return any(d["observed"] or d["fluid_ml"] for d in data.get("days", []))
+
+
+def weekly_reports_deliver(*, pairs: list[tuple[int, str]]) -> int:
+    """Build and email the snapshots of (user id, week start) pairs; returns emails sent.
+    Idempotent: a fresh snapshot is not rebuilt, and the email is claimed once."""
+    users = User.objects.in_bulk([user_id for user_id, _ in pairs])
+    sent = 0
+    for user_id, start in pairs:
+        user = users.get(user_id)
+        if user is None or not user.is_active:
+            continue
+        snapshot = weekly_snapshot_get(user=user, week_start=dt.date.fromisoformat(start))
+        if _week_has_data(snapshot.data):
+            sent += weekly_report_email_send(user=user, snapshot=snapshot)
+    return sent
+
+
+def weekly_reports_due(*, now: dt.datetime) -> list[tuple[int, str]]:
+    """(user id, start of the week just ended) for every active user whose local week
+    start, 07:00, passed in the hour up to `now`. The clock maths is done once per
+    (timezone, week start) pair, not per user."""
+    since = now - dt.timedelta(hours=1)
+    combos = User.objects.filter(is_active=True).values_list("timezone", "week_starts_on").distinct().order_by()
+    due: dict[tuple[str, str], dt.date] = {}
+    for tz_name, starts_on in combos:
+        zone = ZoneInfo(tz_name)
+        local_day = now.astimezone(zone).date()
+        start = week_start_of(local_day, starts_on)
+        fire = local_to_utc(dt.datetime.combine(start, WEEK_SEND_TIME), zone)
+        if since < fire <= now:
+            due[(tz_name, starts_on)] = start - dt.timedelta(days=7)
+    if not due:
+        return []
+    pairs = []
+    users = User.objects.filter(is_active=True, timezone__in={tz for tz, _ in due}).values_list(
+        "id", "timezone", "week_starts_on"
+    )
+    for user_id, tz_name, starts_on in users.order_by("id").iterator(chunk_size=5000):
+        week = due.get((tz_name, starts_on))
+        if week is not None:
+            pairs.append((user_id, week.isoformat()))
+    return pairs
+
+
+SWEEP_CHUNK = 200
+
+
+def weekly_reports_sweep(*, now: dt.datetime | None = None) -> int:
+    """Enqueue the build-and-email of every due user, in chunks, after commit."""
+    from tracker.reports.tasks import weekly_reports_build
+
+    pairs = weekly_reports_due(now=now or timezone.now())
+    for i in range(0, len(pairs), SWEEP_CHUNK):
+        chunk = pairs[i : i + SWEEP_CHUNK]
+        transaction.on_commit(lambda chunk=chunk: weekly_reports_build.delay(chunk))
+    return len(pairs)

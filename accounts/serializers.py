@@ -1,0 +1,101 @@
+from rest_framework import serializers
+
+from accounts.models import ApiToken, Condition, Medication, User, validate_timezone
+from tracker.api import HourMinuteField, StrictModelSerializer, StrictSerializer, choice_list
+
+
+class TimezoneField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("help_text", "An IANA timezone name, e.g. Europe/London.")
+        super().__init__(validators=[validate_timezone], **kwargs)
+
+
+class RegisterSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+    timezone = TimezoneField(required=False, default="UTC")
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    email_verified = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "email_verified", "timezone"]
+        read_only_fields = fields
+
+
+class TokenObtainSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+    name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+
+
+class NewTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True, help_text="Shown once; only a digest is stored.")
+    name = serializers.CharField(read_only=True)
+
+
+class ApiTokenSerializer(StrictModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at"]
+        read_only_fields = ["id", "prefix", "created_at", "last_used_at"]
+        extra_kwargs = {"name": {"required": False, "allow_blank": True}}
+
+
+class CreatedApiTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="Shown once; only a digest is stored.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+
+
+class ProfileSerializer(StrictModelSerializer):
+    timezone = TimezoneField(required=False)
+    day_starts_at = HourMinuteField(
+        required=False,
+        help_text='Local time the diary day starts, "HH:MM" (a cramp before it counts for the day before).',
+    )
+    conditions = choice_list(Condition)
+    suggested_goal_ml = serializers.IntegerField(read_only=True)
+    goal_ml = serializers.IntegerField(read_only=True, help_text="daily_goal_ml if set, else suggested_goal_ml.")
+    email_verified = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "email",
+            "email_verified",
+            "timezone",
+            "day_starts_at",
+            "units",
+            "week_starts_on",
+            "daily_goal_ml",
+            "suggested_goal_ml",
+            "goal_ml",
+            "body_weight_kg",
+            "pregnancy_due_date",
+            "conditions",
+        ]
+        read_only_fields = ["email"]
+
+
+class PasswordSerializer(StrictSerializer):
+    password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+
+
+class PasswordResetSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
+
+
+class MedicationSerializer(StrictModelSerializer):
+    class Meta:
+        model = Medication
+        fields = ["id", "name", "drug_class", "started_on", "stopped_on"]
+        read_only_fields = ["id"]

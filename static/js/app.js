@@ -1,0 +1,51 @@
+// Behaviour for the pages, kept out of the HTML so a strict CSP can forbid inline scripts.
+(function () {
+  "use strict";
+
+  // Signup: default the timezone select to the browser's zone (the user can change it).
+  function setBrowserTimezone() {
+    var select = document.querySelector("select[data-browser-timezone]");
+    if (!select || select.dataset.touched) return;
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone || select.dataset.browserTimezone !== "default") return;
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].value === zone) { select.value = zone; return; }
+    }
+  }
+
+  // Cramp form: reveal the "see a doctor" advice as soon as a red-flag box is ticked.
+  // The texts are rendered by the server (hidden); this only chooses which to show.
+  function wireRedFlags(root) {
+    var box = root.querySelector("[data-advice-map]");
+    if (!box) return;
+    var map = {};
+    box.dataset.adviceMap.split(",").forEach(function (pair) {
+      var parts = pair.split(":");
+      if (parts.length === 2) map[parts[0]] = parts[1];
+    });
+    var inputs = root.querySelectorAll("input[name='symptoms']");
+    function update() {
+      var show = {};
+      inputs.forEach(function (input) { if (input.checked && map[input.value]) show[map[input.value]] = true; });
+      box.querySelectorAll(".advice").forEach(function (el) { el.hidden = !show[el.id]; });
+    }
+    inputs.forEach(function (input) { input.addEventListener("change", update); });
+    update();
+  }
+
+  // After htmx replaces the Today panel, keep keyboard focus on the page.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "today-panel") {
+      var panel = document.getElementById("today-panel");
+      var focus = panel && panel.querySelector("[data-focus-after-swap]");
+      if (focus) focus.focus({ preventScroll: true });
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setBrowserTimezone();
+    wireRedFlags(document);
+  });
+})();

@@ -1,0 +1,206 @@
+"""REST API for the logbook: thin viewsets over the logbook services."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, viewsets
+
+from accounts.models import Medication
+from tracker.api import (
+    AwareDateTimeField,
+    IdempotentCreateMixin,
+    StrictModelSerializer,
+    choice_list,
+    cursor_pagination,
+)
+from tracker.logbook import advice, services
+from tracker.logbook.filters import CheckInFilter, diary_filterset
+from tracker.logbook.models import (
+    Activity,
+    CheckIn,
+    DehydrationSign,
+    Dose,
+    Episode,
+    Illness,
+    Intake,
+    Relief,
+    Symptom,
+)
+
+DIARY_READ_ONLY = ("id", "day")
+
+
+class EpisodeSerializer(StrictModelSerializer):
+    started_at = AwareDateTimeField()
+    relief = choice_list(Relief)
+    symptoms = choice_list(Symptom)
+    red_flag_message = serializers.SerializerMethodField(
+        help_text="Set when a symptom needs a doctor: show it to the user at once."
+    )
+
+    class Meta:
+        model = Episode
+        fields = [
+            "id",
+            "started_at",
+            "day",
+            "duration_seconds",
+            "muscle",
+            "side",
+            "severity",
+            "context",
+            "relief",
+            "symptoms",
+            "sleep_disturbed",
+            "notes",
+            "red_flag_message",
+        ]
+        read_only_fields = DIARY_READ_ONLY
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_red_flag_message(self, episode) -> str | None:
+        # The request's user owns the row; reading episode.user would cost a query per row.
+        return advice.red_flag_message(episode.symptoms, pregnant=self.context["request"].user.is_pregnant)
+
+
+class IntakeSerializer(StrictModelSerializer):
+    taken_at = AwareDateTimeField()
+
+    class Meta:
+        model = Intake
+        fields = [
+            "id",
+            "taken_at",
+            "day",
+            "volume_ml",
+            "beverage",
+            "sodium_mg",
+            "potassium_mg",
+            "magnesium_mg",
+            "effective_ml",
+            "alcohol_units",
+        ]
+        read_only_fields = (*DIARY_READ_ONLY, "effective_ml", "alcohol_units")
+
+
+class ActivitySerializer(StrictModelSerializer):
+    started_at = AwareDateTimeField()
+
+    class Meta:
+        model = Activity
+        fields = ["id", "started_at", "day", "duration_minutes", "kind", "intensity", "heavy_sweating"]
+        read_only_fields = DIARY_READ_ONLY
+
+
+class OwnMedicationField(serializers.PrimaryKeyRelatedField):
+    """Only the requesting user's medications: another user's id is a 400."""
+
+    def get_queryset(self):
+        return Medication.objects.for_user(self.context["request"].user)
+
+
+class DoseSerializer(StrictModelSerializer):
+    taken_at = AwareDateTimeField()
+    medication = OwnMedicationField(help_text="The id of one of your medications.")
+
+    class Meta:
+        model = Dose
+        fields = ["id", "taken_at", "day", "medication"]
+        read_only_fields = DIARY_READ_ONLY
+
+
+class CheckInSerializer(StrictModelSerializer):
+    illness = choice_list(Illness)
+    dehydration_signs = choice_list(DehydrationSign)
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id",
+            "day",
+            "no_cramps",
+            "sitting_hours",
+            "standing_hours",
+            "sleep_hours",
+            "fatigue",
+            "stress",
+            "alcohol_units",
+            "hot_environment",
+            "illness",
+            "low_blood_sugar",
+            "potassium_rich_servings",
+            "uncomfortable_shoes",
+            "dehydration_signs",
+        ]
+        read_only_fields = ("id",)
+
+
+class DiaryRowViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+    """List (newest first), create, retrieve, update and delete one kind of diary row.
+    Writes go through the logbook services, which compute the diary day."""
+
+    model: type
+    log: staticmethod
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return self.model.objects.for_user(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = type(self).log(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.entry_update(entry=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.entry_delete(entry=instance)
+
+
+class EpisodeViewSet(DiaryRowViewSet):
+    model = Episode
+    queryset = Episode.objects.none()  # for the schema; requests use get_queryset
+    log = staticmethod(services.episode_log)
+    serializer_class = EpisodeSerializer
+    filterset_class = diary_filterset(Episode, "started_at")
+    pagination_class = cursor_pagination("-started_at", "-id")
+
+
+class IntakeViewSet(DiaryRowViewSet):
+    model = Intake
+    queryset = Intake.objects.none()  # for the schema; requests use get_queryset
+    log = staticmethod(services.intake_log)
+    serializer_class = IntakeSerializer
+    filterset_class = diary_filterset(Intake, "taken_at")
+    pagination_class = cursor_pagination("-taken_at", "-id")
+
+
+class ActivityViewSet(DiaryRowViewSet):
+    model = Activity
+    queryset = Activity.objects.none()  # for the schema; requests use get_queryset
+    log = staticmethod(services.activity_log)
+    serializer_class = ActivitySerializer
+    filterset_class = diary_filterset(Activity, "started_at")
+    pagination_class = cursor_pagination("-started_at", "-id")
+
+
+class DoseViewSet(DiaryRowViewSet):
+    model = Dose
+    queryset = Dose.objects.none()  # for the schema; requests use get_queryset
+    log = staticmethod(services.dose_log)
+    serializer_class = DoseSerializer
+    filterset_class = diary_filterset(Dose, "taken_at")
+    pagination_class = cursor_pagination("-taken_at", "-id")
+
+
+class CheckInViewSet(DiaryRowViewSet):
+    model = CheckIn
+    queryset = CheckIn.objects.none()  # for the schema; requests use get_queryset
+    serializer_class = CheckInSerializer
+    filterset_class = CheckInFilter
+    pagination_class = cursor_pagination("-day", "-id")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.checkin_save(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.checkin_save(
+            user=self.request.user, checkin=serializer.instance, **serializer.validated_data
+        )

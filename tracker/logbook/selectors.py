@@ -1,0 +1,94 @@
+"""Reads for the logbook pages. Each page runs a fixed number of queries: one per
+kind of entry over a range of diary days, never one per row or per day."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from tracker.diary import diary_day
+from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
+from tracker.logbook.services import INSTANT_FIELD
+
+KINDS: dict[str, type[Model]] = {"intake": Intake, "episode": Episode, "activity": Activity, "dose": Dose}
+KIND_LABELS = {"intake": "Drinks", "episode": "Cramps", "activity": "Activity", "dose": "Medication doses"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str
+    row: Model
+
+    @property
+    def at(self) -> dt.datetime:
+        return getattr(self.row, INSTANT_FIELD[type(self.row)])
+
+
+@dataclass
+class Day:
+    day: dt.date
+    entries: list[Entry] = field(default_factory=list)
+    checkin: CheckIn | None = None
+
+
+def today_of(user, now: dt.datetime | None = None) -> dt.date:
+    return diary_day(now or timezone.now(), user.zone, user.day_starts_at)
+
+
+def _rows(user, kind: str) -> QuerySet:
+    qs = KINDS[kind].objects.for_user(user)
+    return qs.select_related("medication") if kind == "dose" else qs
+
+
+def entries_between(user, start: dt.date, end: dt.date, kinds: list[str] | None = None) -> list[Entry]:
+    """Entries with diary days in [start, end], newest first: one query per kind."""
+    kinds = list(KINDS) if kinds is None else [k for k in kinds if k in KINDS]
+    entries = [Entry(kind, row) for kind in kinds for row in _rows(user, kind).filter(day__gte=start, day__lte=end)]
+    entries.sort(key=lambda e: (e.at, e.row.created_at), reverse=True)
+    return entries
+
+
+def today_summary(*, user, now: dt.datetime | None = None) -> dict:
+    day = today_of(user, now)
+    entries = entries_between(user, day, day)
+    intakes = [e.row for e in entries if e.kind == "intake"]
+    effective = sum(i.effective_ml for i in intakes)
+    goal = user.goal_ml
+    # The last entry logged (not the latest time) is what "undo" takes back.
+    last = max(entries, key=lambda e: (e.row.created_at, e.row.pk), default=None)
+    return {
+        "day": day,
+        "entries": entries,
+        "effective_ml": effective,
+        "raw_ml": sum(i.volume_ml for i in intakes),
+        "goal_ml": goal,
+        # Half up in integers (Python's round() would make 12.5 % into 12).
+        "goal_pct": (200 * effective + goal) // (2 * goal) if goal else 0,
+        "last_entry": last,
+        "has_checkin": CheckIn.objects.for_user(user).filter(day=day).exists(),
+    }
+
+
+def history_days(*, user, start: dt.date, end: dt.date, kinds: list[str] | None = None) -> list[Day]:
+    """Diary days in [start, end] that have entries or a check-in, newest first."""
+    days: dict[dt.date, Day] = {}
+    for entry in entries_between(user, start, end, kinds):
+        days.setdefault(entry.row.day, Day(entry.row.day)).entries.append(entry)
+    if kinds is None or "checkin" in kinds:
+        for checkin in CheckIn.objects.for_user(user).filter(day__gte=start, day__lte=end):
+            days.setdefault(checkin.day, Day(checkin.day)).checkin = checkin
+    return [days[d] for d in sorted(days, reverse=True)]
+
+
+def entry_get(*, user, kind: str, pk: int) -> Model:
+    """One of the user's own entries; anyone else's id is a 404."""
+    if kind not in KINDS:
+        raise Http404
+    return get_object_or_404(_rows(user, kind), pk=pk)
+
+
+def checkin_for(*, user, day: dt.date) -> CheckIn | None:
+    return CheckIn.objects.for_user(user).filter(day=day).first()
