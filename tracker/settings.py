@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their cache lifetimes and all else is no-store.
+    "tracker.middleware.NoStoreMiddleware",
+    "tracker.middleware.RefusalLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -69,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tracker.middleware.DatabaseUnavailableMiddleware",
     # Last, so it sees the response of every view and of axes' lockout.
     "axes.middleware.AxesMiddleware",
 ]
@@ -125,6 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule on the password: its password_changed hook ends other sessions and tokens.
+    {"NAME": "tracker.security.PasswordChangeEndsAccess"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "today"
@@ -137,6 +143,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password"]
+# The form sends `username`, the API token view `email`: count both under one address.
+AXES_USERNAME_CALLABLE = "tracker.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "tracker.security.lockout_response"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -302,5 +311,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Ids and paths only: no handler here logs request bodies or query strings (tests/security).
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "tracker.security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -1,0 +1,112 @@
+"""Middleware that every response passes through: no caching of health data, a clear
+503 when the database is away, and a log line for each refused request."""
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject, empty
+from django.views import defaults
+
+log = logging.getLogger("tracker.security")
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+# Public, identical for everyone, never health data: caches may keep them.
+CACHEABLE_URL_NAMES = {"api-schema", "api-docs"}
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response that reaches Django.
+
+    Static files never get here (WhiteNoise answers them first, with long cache
+    lifetimes); everything else is a page or an API answer that may carry health
+    data, and a shared or back-button cache must not keep it. Listing the few
+    cacheable routes rather than the sensitive ones means a new page is safe by default.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.url_name not in CACHEABLE_URL_NAMES:
+            add_never_cache_headers(response)
+            response["Pragma"] = "no-cache"
+        return response
+
+
+def database_unavailable(request) -> HttpResponse:
+    """503 with Retry-After. Renders without the request context, as the context
+    processors would query the database that has just failed."""
+    message = "The service is briefly unavailable. Nothing was saved; please try again in a moment."
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that finds the database refusing connections answers 503, not 500.
+
+    The services write inside transactions, so an error part-way leaves nothing half
+    written; the connection is discarded at the end of the request and the next one
+    reconnects.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            log.error("database unavailable method=%s path=%s error=%s", request.method, request.path, type(exception))
+            return database_unavailable(request)
+        return None
+
+
+def server_error(request):
+    """handler500: the same 503 for a database error raised outside a view (in a
+    middleware loading the session, say); Django's 500 page otherwise."""
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return database_unavailable(request)
+    return defaults.server_error(request)
+
+
+class RefusalLogMiddleware:
+    """Log each refused request (401, 403, 404 and axes' 429) with ids only: the user's
+    id and the path without its query string. Request bodies and query strings may hold
+    health data and are never logged."""
+
+    REFUSALS = {401, 403, 404, 429}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in self.REFUSALS:
+            user = getattr(request, "user", None)
+            # request.user is lazy; read its id only if something already loaded it.
+            if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+                user_id = None
+            else:
+                user_id = getattr(user, "pk", None)
+            level = logging.INFO if response.status_code == 404 and user_id is None else logging.WARNING
+            log.log(
+                level,
+                "refused status=%s method=%s path=%s user=%s",
+                response.status_code,
+                request.method,
+                request.path,
+                user_id if user_id is not None else "-",
+            )
+        return response
