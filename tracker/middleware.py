@@ -81,6 +81,14 @@ def server_error(request):
     return defaults.server_error(request)
 
 
+def page_not_found(request, exception):
+    """handler404: a URL under /api/ that matches no route (a malformed id, say) answers
+    JSON like every other API error, not an HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
 class RefusalLogMiddleware:
     """Log each refused request (401, 403, 404 and axes' 429) with ids only: the user's
     id and the path without its query string. Request bodies and query strings may hold
