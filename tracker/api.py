@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -47,7 +48,28 @@ class StrictSerializerMixin:
         with_nul = sorted(name for name, value in data.items() if _contains_nul(value))
         if with_nul:
             raise ValidationError({name: ["Null characters are not allowed."] for name in with_nul})
+        wrong_type = {
+            name: [message] for name, value in data.items() if (message := _type_error(self.fields[name], value))
+        }
+        if wrong_type:
+            raise ValidationError(wrong_type)
         return super().to_internal_value(data)
+
+
+def _type_error(field, value) -> str | None:
+    """DRF coerces 0 to False, 12 to "12" and "12" to 12; a JSON API should say what
+    the schema says instead (schemathesis' negative_data_rejection holds us to it)."""
+    if value is None:
+        return None  # the field's own allow_null check answers
+    if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+        return "Must be true or false."
+    if isinstance(field, serializers.CharField) and not isinstance(value, str):
+        return "Must be a string."
+    if isinstance(field, serializers.IntegerField) and (
+        isinstance(value, (bool, str)) or not isinstance(value, (int, float))
+    ):
+        return "Must be a whole number."
+    return None
 
 
 class StrictSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -82,6 +104,7 @@ class AwareDateTimeField(serializers.DateTimeField):
         return result
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "04:00"})
 class HourMinuteField(serializers.TimeField):
     """A local wall time as "HH:MM"."""
 

@@ -89,6 +89,22 @@ def page_not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+class EmptyQueryParameterMiddleware:
+    """An API query parameter given with no value (`?to=`) is a 400, not "no filter":
+    a client that sends one has a bug it should hear about, and every documented
+    parameter (a date, a week, a count, a cursor) has a non-empty form."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/v1/"):
+            empty = sorted({name for name, value in request.GET.items() if value == ""})
+            if empty:
+                return JsonResponse({name: ["Give a value or leave the parameter out."] for name in empty}, status=400)
+        return self.get_response(request)
+
+
 class RefusalLogMiddleware:
     """Log each refused request (401, 403, 404 and axes' 429) with ids only: the user's
     id and the path without its query string. Request bodies and query strings may hold

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tracker.middleware.DatabaseUnavailableMiddleware",
+    "tracker.middleware.EmptyQueryParameterMiddleware",
     # Last, so it sees the response of every view and of axes' lockout.
     "axes.middleware.AxesMiddleware",
 ]
