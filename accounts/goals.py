@@ -11,6 +11,7 @@ Formula (documented in the README and tested with hand-worked vectors):
 rounded to the nearest 50 ml and kept within 1,500–5,000 ml.
 """
 
+import math
 from decimal import Decimal
 
 ML_PER_KG = 30
@@ -25,5 +26,6 @@ def suggested_goal_ml(
 ) -> int:
     base = float(body_weight_kg) * ML_PER_KG if body_weight_kg else DEFAULT_BASE_ML
     total = base + (PREGNANCY_EXTRA_ML if pregnant else 0) + exercise_minutes * EXERCISE_ML_PER_HOUR / 60
-    rounded = round(total / 50.0) * 50
+    # Half up (Python's round() would send 2,125 to 2,100, halves to even).
+    rounded = math.floor(total / 50.0 + 0.5) * 50
     return max(MIN_GOAL_ML, min(MAX_GOAL_ML, rounded))

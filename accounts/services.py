@@ -285,25 +285,3 @@ def user_delete(*, user: User, password: str) -> None:
         for model, field in user_owned_models():
             model._default_manager.filter(**{field: user}).delete()
         user.delete()
-
-
-# Medications (added for the web pages) ------------------------------------------
-
-
-def medication_save(*, user: User, medication=None, **fields):
-    """Create one of the user's medications, or update `medication` (already scoped)."""
-    from accounts.models import Medication
-
-    row = medication or Medication(user=user)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.full_clean(exclude=["user"])
-    row.save()
-    return row
-
-
-def medication_stop(*, medication, on: dt.date):
-    """Record that the user stopped taking it on `on` (their local diary day)."""
-    if medication.started_on and on < medication.started_on:
-        on = medication.started_on
-    return medication_save(user=medication.user, medication=medication, stopped_on=on)

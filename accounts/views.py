@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
@@ -68,6 +69,15 @@ def signup(request):
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def password_reset(request):
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # The service builds the link from SITE_URL, never from the request's Host header.
+        services.password_reset_send(email=form.cleaned_data["email"])
+        return redirect("password_reset_done")
+    return render(request, "registration/password_reset_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
@@ -109,7 +119,7 @@ def medications(request):
     form = MedicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.medication_save(user=request.user, **form.cleaned_data)
+            services.medication_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -127,7 +137,7 @@ def medication_edit(request, pk):
     form = MedicationForm(request.POST or None, instance=medication)
     if request.method == "POST" and form.is_valid():
         try:
-            services.medication_save(user=request.user, medication=medication, **form.cleaned_data)
+            services.medication_update(medication=medication, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -145,8 +155,12 @@ def medication_edit(request, pk):
 @require_POST
 def medication_stop(request, pk):
     medication = get_object_or_404(Medication.objects.for_user(request.user), pk=pk)
-    services.medication_stop(medication=medication, on=today_of(request.user))
-    messages.success(request, f"Marked {medication.name} as stopped.")
+    try:
+        services.medication_update(medication=medication, stopped_on=today_of(request.user))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Marked {medication.name} as stopped today.")
     return redirect("medications")
 
 

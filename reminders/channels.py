@@ -76,6 +76,18 @@ class InAppChannel:
         except IntegrityError:
             log.info("delivery %s already has its notification", delivery.id)
 
+    def send_many(self, deliveries) -> None:
+        # One INSERT for a chunk; a delivery that already has its notification is skipped.
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    user_id=d.user_id, delivery=d, title=d.message.title, body=d.message.text, actions=d.message.actions
+                )
+                for d in deliveries
+            ],
+            ignore_conflicts=True,
+        )
+
 
 class PushChannel:
     def send(self, delivery) -> None:

@@ -12,6 +12,7 @@ class PlanForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    webhook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
     quiet_days = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, required=False
     )

@@ -85,7 +85,6 @@ class Plan(models.Model):
         indexes = [
             # The dispatcher's "enabled plans due by now".
             models.Index(fields=["next_due_at"], condition=models.Q(enabled=True), name="plan_due"),
-            models.Index(fields=["dispatch_token"], condition=~models.Q(dispatch_token=""), name="plan_dispatch_token"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -4,6 +4,7 @@ host name that resolves to a public address when saved and to 127.0.0.1 later (D
 rebinding) is still refused."""
 
 import ipaddress
+import socket
 
 import requests
 from django.conf import settings
@@ -26,6 +27,11 @@ def address_is_public(address: str) -> bool:
 
 class _PeerCheck:
     def _new_conn(self):
+        # Refuse before connecting if the name resolves to a private address, and check
+        # again the address actually connected to (the name may resolve differently).
+        for *_rest, sockaddr in socket.getaddrinfo(self._dns_host, self.port, 0, socket.SOCK_STREAM):
+            if not address_is_public(sockaddr[0]):
+                raise RefusedAddress(f"Refused to connect to a private address ({sockaddr[0]}).")
         sock = super()._new_conn()
         peer = sock.getpeername()[0]
         if not address_is_public(peer):

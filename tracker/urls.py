@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from tracker.api import not_found
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -20,6 +22,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/v1/", include(api_v1)),
+    # Unknown API paths answer JSON like the rest of the API.
+    re_path(r"^api/", not_found),
     path("", include("accounts.urls")),
     path("", include("tracker.logbook.urls")),
     path("", include("reminders.urls")),

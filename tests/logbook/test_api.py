@@ -412,3 +412,71 @@ def test_a_list_costs_the_same_queries_for_1_and_100_rows(alice_api, alice, reso
     assert len(_make_many_more) == 99
     with django_assert_num_queries(len(one_row.captured_queries)):
         assert len(alice_api.get(resource.url, {"page_size": 100}).json()["results"]) == 100
+
+
+def test_put_resets_the_fields_it_leaves_out(alice_api, alice):
+    episode = EpisodeFactory(user=alice, started_at=NOW, notes="woke at 3", symptoms=["numbness"], side="left")
+    payload = {"started_at": NOW.isoformat(), "duration_seconds": 30, "muscle": "foot", "severity": 2}
+    body = alice_api.put(f"/api/v1/episodes/{episode.pk}/", payload, format="json").json()
+    assert (body["notes"], body["symptoms"], body["side"], body["muscle"]) == ("", [], "none", "foot")
+
+
+@pytest.mark.parametrize(
+    ("resource_name", "field", "value"),
+    [
+        ("intakes", "volume_ml", "250"),  # a string where the schema says integer
+        ("intakes", "volume_ml", 250.5),
+        ("intakes", "volume_ml", True),
+        ("intakes", "beverage", 1),
+        ("episodes", "sleep_disturbed", "yes"),
+        ("episodes", "sleep_disturbed", 1),
+        ("episodes", "notes", 12),
+        ("checkins", "sitting_hours", "7.5"),
+        ("checkins", "day", "2026-1-3"),  # not RFC 3339
+        ("checkins", "illness", "fever"),
+        ("intakes", "taken_at", "2026-11-10 11:00:00+00:00"),  # a space, not T
+        ("intakes", "taken_at", "2026-11-10T11:00+00:00"),  # no seconds
+        ("intakes", "taken_at", "٢٠٢٦-11-10T11:00:00Z"),  # non-ASCII digits
+    ],
+)
+def test_values_of_the_wrong_json_type_or_format_are_a_400(alice_api, alice, resource_name, field, value):
+    resource = next(r for r in RESOURCES if r.name == resource_name)
+    payload = {**resource.payload(alice, NOW - dt.timedelta(hours=1)), field: value}
+    response = alice_api.post(resource.url, payload, format="json")
+    assert response.status_code == 400, response.json()
+    assert field in response.json()
+
+
+def test_an_integral_float_is_a_whole_number(alice_api):
+    response = alice_api.post("/api/v1/intakes/", {"taken_at": NOW.isoformat(), "volume_ml": 250.0}, format="json")
+    assert response.status_code == 201
+    assert response.json()["volume_ml"] == 250
+
+
+def test_lowercase_t_and_z_are_valid_rfc_3339(alice_api):
+    response = alice_api.post("/api/v1/intakes/", {"taken_at": "2026-11-10t11:00:00z", "volume_ml": 250}, format="json")
+    assert response.status_code == 201
+    assert response.json()["taken_at"] == "2026-11-10T11:00:00Z"
+
+
+@pytest.mark.parametrize("value", ["", "2026-1-3", "2026-11-03 10:00:00+01:00"])
+def test_an_empty_or_loose_filter_value_is_a_400(alice_api, resource, value):
+    assert alice_api.get(resource.url, {"to": value}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/v1/episodes/abc/", "/api/v1/episodes//", "/api/v1/nothing/", "/api/v2/"])
+def test_unknown_api_paths_answer_a_json_404(alice_api, path):
+    response = alice_api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_put_to_an_unknown_api_path_is_a_json_404_even_with_csrf_checks(alice):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.put("/api/v1/intakes/x/", {}, format="json")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}

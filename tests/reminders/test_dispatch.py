@@ -80,11 +80,11 @@ def test_a_dispatcher_that_read_plans_another_one_then_claimed_creates_nothing(p
     real_next = services._next_for
     calls = []
 
-    def next_for_with_b_in_between(p, *, after):
+    def next_for_with_b_in_between(p, *, after, zone=None):
         if not calls:
             calls.append(None)
             calls[0] = services.reminders_dispatch(now=after)
-        return real_next(p, after=after)
+        return real_next(p, after=after, zone=zone)
 
     monkeypatch.setattr(services, "_next_for", next_for_with_b_in_between)
     a = dispatch_at(berlin(2026, 6, 10, 8, 0, 20))

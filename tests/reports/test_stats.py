@@ -84,6 +84,17 @@ def test_spearman_matches_scipy_on_known_data():
     assert stats.spearman_rho(x, y) == pytest.approx(sps.spearmanr(x, y).statistic)
 
 
+@given(st.lists(st.tuples(st.integers(0, 6), st.booleans()), min_size=3, max_size=90))
+def test_spearman_matches_scipy_with_ties_and_a_binary_outcome(pairs):
+    x, y = [float(p[0]) for p in pairs], [float(p[1]) for p in pairs]
+    expected = sps.spearmanr(x, y).statistic
+    got = stats.spearman_rho(x, y)
+    if math.isnan(expected):
+        assert got is None
+    else:
+        assert got == pytest.approx(expected, abs=1e-9)
+
+
 def test_spearman_of_a_constant_is_none_not_nan():
     assert stats.spearman_rho([1, 1, 1, 1], [0, 1, 0, 1]) is None
     assert stats.spearman_rho([1, 2], [0, 1]) is None
@@ -97,6 +108,12 @@ def test_evidence_labels_follow_the_design_thresholds():
     # A significant q with the interval below 1 is not "linked with more cramps".
     assert stats.evidence_label(table=table, p=0.001, q=0.005, ci_low=0.2) == "weak"
     assert stats.evidence_label(table=table, p=0.3, q=0.5, ci_low=0.7) == "none"
+
+
+@given(st.integers(0, 60), st.integers(0, 60), st.integers(0, 60), st.integers(0, 60))
+def test_fisher_p_matches_scipy_fisher_exact_on_any_table(a, b, c, d):
+    expected = sps.fisher_exact([[a, b], [c, d]], alternative="two-sided").pvalue
+    assert stats.fisher_p(Table(a, b, c, d)) == pytest.approx(min(expected, 1.0), rel=1e-9, abs=1e-15)
 
 
 @given(

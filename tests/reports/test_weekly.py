@@ -31,8 +31,14 @@ def test_bobs_dst_week_counts_each_entry_on_its_local_diary_day(bob, bob_api):
     # Week 2026-W44 is Mon 26 Oct – Sun 1 Nov; New York leaves DST at 02:00 on 1 Nov.
     EpisodeFactory(user=bob, started_at=local(bob, 2026, 10, 26, 3, 0), severity=9)  # diary day 25 Oct: not in week
     EpisodeFactory(user=bob, started_at=local(bob, 2026, 11, 1, 3, 30), severity=6, duration_seconds=90)  # 31 Oct
-    EpisodeFactory(user=bob, started_at=local(bob, 2026, 11, 2, 2, 0), severity=4, context="asleep",
-                   sleep_disturbed=True, duration_seconds=30)  # after midnight: diary day 1 Nov
+    EpisodeFactory(
+        user=bob,
+        started_at=local(bob, 2026, 11, 2, 2, 0),
+        severity=4,
+        context="asleep",
+        sleep_disturbed=True,
+        duration_seconds=30,
+    )  # after midnight: diary day 1 Nov
     EpisodeFactory(user=bob, started_at=local(bob, 2026, 11, 2, 4, 0), severity=8)  # 2 Nov: next week
     IntakeFactory(user=bob, taken_at=local(bob, 2026, 11, 1, 23, 0), volume_ml=1000)
     IntakeFactory(user=bob, taken_at=local(bob, 2026, 11, 2, 3, 59), volume_ml=500, beverage="milk")  # 1 Nov
@@ -78,7 +84,7 @@ def test_a_sunday_week_start_begins_the_sunday_before_the_iso_monday(alice, alic
 
     assert (report["week"], report["starts_on"], report["ends_on"]) == ("2026-W44", "2026-10-25", "2026-10-31")
     assert report["episodes"]["count"] == 2
-    assert [d["day"] for d in report["days"]][0] == "2026-10-25"
+    assert report["days"][0]["day"] == "2026-10-25"
 
 
 def test_alices_berlin_dst_week_applies_the_day_start_on_the_local_clock(alice, alice_api):
@@ -149,7 +155,12 @@ def test_red_flags_head_the_report_with_the_see_a_doctor_message(alice, alice_ap
     EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 23, 0), symptoms=["fainting"])
     report = weekly(alice_api, "2026-W45")
     assert report["red_flags"] == [
-        {"day": "2026-11-03", "kind": "symptoms", "symptoms": ["fainting"], "message": advice.SEVERE_DEHYDRATION_MESSAGE}
+        {
+            "day": "2026-11-03",
+            "kind": "symptoms",
+            "symptoms": ["fainting"],
+            "message": advice.SEVERE_DEHYDRATION_MESSAGE,
+        }
     ]
 
 
@@ -245,3 +256,22 @@ def test_logging_through_the_service_after_a_timezone_change_marks_stale(alice, 
     alice.save()
     services.diary_days_recompute(user=alice)
     assert WeeklySnapshot.objects.get(user=alice).stale
+
+
+def test_the_reminders_block_counts_reminders_sent_and_acted_on_in_the_week(alice, bob, alice_api):
+    from reminders.models import ActionUse, Delivery
+
+    slot = local(alice, 2026, 11, 3, 10, 0)
+    for channel in ("email", "in_app"):  # one reminder on two channels counts once
+        Delivery.objects.create(user=alice, slot=slot, channel=channel, status="sent", sent_at=slot)
+    Delivery.objects.create(user=alice, slot=slot + dt.timedelta(hours=1), channel="email", status="failed")
+    Delivery.objects.create(
+        user=alice,
+        slot=local(alice, 2026, 11, 2, 3, 0),
+        channel="email",
+        status="sent",
+        sent_at=local(alice, 2026, 11, 2, 3, 0),
+    )  # 03:00 on Monday belongs to Sunday's diary day: last week
+    Delivery.objects.create(user=bob, slot=slot, channel="email", status="sent", sent_at=slot)
+    ActionUse.objects.create(user=alice, slot=slot, action="drink", used_at=slot + dt.timedelta(minutes=5))
+    assert weekly(alice_api, "2026-W45")["reminders"] == {"sent": 1, "acted_on": 1}

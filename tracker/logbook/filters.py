@@ -6,9 +6,10 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import extend_schema_field
 
+from tracker.api import RFC3339_DATE, RFC3339_DATETIME
 from tracker.logbook.models import CheckIn
 
 DAY_OR_INSTANT_HELP = (
@@ -22,25 +23,28 @@ class DayOrInstantFormField(forms.CharField):
         super().__init__(*args, **kwargs)
 
     def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
+        if value is None:
+            return None  # not given
         try:
-            day = parse_date(value)
-            if day is not None:
-                return day
-            instant = None if self.dates_only else parse_datetime(value)
+            if RFC3339_DATE.match(value):
+                return parse_date(value)
+            match = None if self.dates_only else RFC3339_DATETIME.match(value)
+            if match is None:
+                raise ValidationError(
+                    "Give a date as YYYY-MM-DD." if self.dates_only else "Give a date (YYYY-MM-DD) or an instant."
+                )
+            if match["offset"] is None:
+                raise ValidationError("Include a UTC offset (for example 2026-10-26T07:30:00+01:00).")
+            instant = parse_datetime(value.upper())
         except ValueError as error:
             raise ValidationError("Not a valid date.") from error
-        if instant is None:
-            raise ValidationError(
-                "Give a date as YYYY-MM-DD." if self.dates_only else "Give a date (YYYY-MM-DD) or an instant."
-            )
-        if timezone.is_naive(instant):
-            raise ValidationError("Include a UTC offset (for example 2026-10-26T07:30:00+01:00).")
         if not dt.date(1900, 1, 2) <= instant.date() <= dt.date(9000, 1, 1):
             raise ValidationError("Give a date between the years 1900 and 9000.")
         return instant
+
+
+DAY_SCHEMA = {"type": "string", "format": "date"}
+DAY_OR_INSTANT_SCHEMA = {"oneOf": [DAY_SCHEMA, {"type": "string", "format": "date-time"}]}
 
 
 class DayOrInstantFilter(django_filters.Filter):
@@ -62,9 +66,10 @@ class DayOrInstantFilter(django_filters.Filter):
 
 def diary_filterset(model, instant_field: str | None) -> type[django_filters.FilterSet]:
     """A FilterSet with `from` and `to` (names Python cannot use as attributes)."""
+    schema = extend_schema_field(DAY_OR_INSTANT_SCHEMA if instant_field else DAY_SCHEMA)
     attrs = {
-        "from": DayOrInstantFilter(instant_field=instant_field, lookup="gte"),
-        "to": DayOrInstantFilter(instant_field=instant_field, lookup="lte"),
+        "from": schema(DayOrInstantFilter(instant_field=instant_field, lookup="gte")),
+        "to": schema(DayOrInstantFilter(instant_field=instant_field, lookup="lte")),
         "Meta": type("Meta", (), {"model": model, "fields": []}),
     }
     return type(f"{model.__name__}Filter", (django_filters.FilterSet,), attrs)

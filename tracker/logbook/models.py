@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.models import Medication, validate_choice_list
@@ -164,7 +164,8 @@ class Episode(DiaryRow):
     relief = models.JSONField(default=list, blank=True, validators=[validate_choice_list(Relief)])
     symptoms = models.JSONField(default=list, blank=True, validators=[validate_choice_list(Symptom)])
     sleep_disturbed = models.BooleanField(default=False)
-    notes = models.TextField(blank=True, max_length=2000)
+    # TextField's max_length is only a form hint; the validator makes services enforce it.
+    notes = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -65,7 +65,8 @@ def today_summary(*, user, now: dt.datetime | None = None) -> dict:
         "effective_ml": effective,
         "raw_ml": sum(i.volume_ml for i in intakes),
         "goal_ml": goal,
-        "goal_pct": round(100 * effective / goal) if goal else 0,
+        # Half up in integers (Python's round() would make 12.5 % into 12).
+        "goal_pct": (200 * effective + goal) // (2 * goal) if goal else 0,
         "last_entry": last,
         "has_checkin": CheckIn.objects.for_user(user).filter(day=day).exists(),
     }

@@ -44,7 +44,8 @@ def _save(row: DiaryRow) -> DiaryRow:
     instant = getattr(row, instant_field)
     _check_instant(instant_field, instant)
     row.day = diary_day(instant, row.user.zone, row.user.day_starts_at) if instant else None
-    if isinstance(row, Intake) and row.volume_ml and row.beverage:
+    # An unknown beverage is left for full_clean to report.
+    if isinstance(row, Intake) and row.volume_ml and row.beverage in beverages.BEVERAGES:
         row.effective_ml = beverages.effective_ml(volume_ml=row.volume_ml, beverage=row.beverage)
         row.alcohol_units = beverages.alcohol_units(volume_ml=row.volume_ml, beverage=row.beverage)
     if isinstance(row, Dose) and row.medication_id and row.medication.user_id != row.user_id:

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, Q
 
 from accounts.models import DrugClass, Medication
+from tracker.diary import day_bounds
 from tracker.logbook import advice
 from tracker.logbook.models import CheckIn, Episode
 from tracker.reports import analysis, outcomes
@@ -126,9 +127,19 @@ def _medication_summary(med: dict, event: dict, before: float, after: float | No
 
 
 def reminders_summary(*, user, start: dt.date, end: dt.date) -> dict:
-    # Isolated on purpose: the reminders app's Delivery model is not on this branch yet;
-    # the lead wires the real counts (sent, acted on) here after merging.
-    return {"sent": 0, "acted_on": 0}
+    """Reminders sent in the week (distinct slots, whatever the number of channels) and
+    one-tap actions used. Deliveries are kept 90 days, so older weeks count fewer."""
+    from reminders.models import ActionUse, Delivery, Status
+
+    since, _ = day_bounds(start, user.zone, user.day_starts_at)
+    _, until = day_bounds(end, user.zone, user.day_starts_at)
+    sent = (
+        Delivery.objects.for_user(user)
+        .filter(status=Status.SENT, sent_at__gte=since, sent_at__lt=until)
+        .aggregate(n=Count("slot", distinct=True))["n"]
+    )
+    acted_on = ActionUse.objects.filter(user=user, used_at__gte=since, used_at__lt=until).count()
+    return {"sent": sent, "acted_on": acted_on}
 
 
 def week_outcomes(series: Series, start: dt.date) -> tuple[dict, dict]:

@@ -1,0 +1,147 @@
+"""The weekly email through the real pipeline (beat's sweep -> broker -> worker ->
+email backend), the sweep's timing per timezone, and the PDF of the print view."""
+
+import datetime as dt
+import time
+
+import pytest
+import time_machine
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+
+from tests.factories import EpisodeFactory, IntakeFactory, UserFactory
+from tests.reports.conftest import local
+from tracker.celery import app
+from tracker.reports import services
+from tracker.reports.models import WeeklySnapshot
+
+# Monday 9 Nov 2026, 06:30 UTC = 07:30 in Berlin: Berlin's week started 30 minutes ago.
+MONDAY_MORNING = dt.datetime(2026, 11, 9, 6, 30, tzinfo=dt.UTC)
+
+
+def _verify(user):
+    user.email_verified_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    user.save()
+    return user
+
+
+def test_the_sweep_picks_users_whose_local_week_started_at_7_in_the_last_hour(db):
+    berlin = UserFactory(timezone="Europe/Berlin")
+    london = UserFactory(timezone="Europe/London")  # 06:30 local: not yet
+    tokyo = UserFactory(timezone="Asia/Tokyo")  # 15:30 local: long past
+    sunday_berlin = UserFactory(timezone="Europe/Berlin", week_starts_on="sunday")
+    pairs = services.weekly_reports_due(now=MONDAY_MORNING)
+    assert pairs == [(berlin.id, "2026-11-02")]
+    assert (london.id, "2026-11-02") in services.weekly_reports_due(now=MONDAY_MORNING + dt.timedelta(hours=1))
+    assert tokyo.id not in {u for u, _ in pairs} and sunday_berlin.id not in {u for u, _ in pairs}
+    # Sunday 8 Nov 07:10 Berlin: the Sunday week 1–7 Nov has just ended.
+    sunday = dt.datetime(2026, 11, 8, 6, 10, tzinfo=dt.UTC)
+    assert services.weekly_reports_due(now=sunday) == [(sunday_berlin.id, "2026-11-01")]
+
+
+def test_the_sweep_is_on_time_across_a_dst_change(db):
+    ny = UserFactory(timezone="America/New_York")
+    # Monday 2 Nov 2026 07:00 EST (after the change on 1 Nov) is 12:00 UTC, not 11:00.
+    assert services.weekly_reports_due(now=dt.datetime(2026, 11, 2, 11, 30, tzinfo=dt.UTC)) == []
+    assert services.weekly_reports_due(now=dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)) == [(ny.id, "2026-10-26")]
+
+
+@pytest.mark.django_db
+def test_the_report_goes_only_to_a_verified_address_and_only_once(alice):
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 22, 0))
+        assert services.weekly_reports_deliver(pairs=[(alice.id, "2026-11-02")]) == 0
+        assert mail.outbox == []
+        _verify(alice)
+        assert services.weekly_reports_deliver(pairs=[(alice.id, "2026-11-02")]) == 1
+        assert services.weekly_reports_deliver(pairs=[(alice.id, "2026-11-02")]) == 0
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize("kind", ["no data", "one day", "years"])
+@pytest.mark.django_db
+def test_the_email_renders_for_no_data_one_day_and_years(alice, kind):
+    from tests.reports.conftest import bulk_diary
+
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        if kind == "one day":
+            EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 22, 0), severity=8)
+        elif kind == "years":
+            bulk_diary(alice, days=2 * 365, end=dt.date(2026, 11, 8), intakes_per_day=2)
+        snapshot = services.weekly_snapshot_get(user=alice, week_start=dt.date(2026, 11, 2))
+        message = services.weekly_report_email(user=alice, snapshot=snapshot)
+    text = message.body
+    html = message.alternatives[0].content
+    assert "2026-W45" in text and "2026-W45" in html
+    assert 'src="cid:weekly-chart"' in html
+    image = message.attachments[0]
+    assert image.get_content_type() == "image/png" and image["Content-ID"] == "<weekly-chart>"
+    assert image.get_payload(decode=True).startswith(b"\x89PNG")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_hourly_sweep_emails_the_week_through_a_real_worker(alice):
+    _verify(alice)
+    with time_machine.travel(MONDAY_MORNING, tick=True):
+        EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 22, 0), severity=7, symptoms=["confusion"])
+        IntakeFactory(user=alice, taken_at=local(alice, 2026, 11, 4, 9, 0), volume_ml=1234)
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            app.send_task("tracker.reports.tasks.weekly_reports_sweep")
+            deadline = time.monotonic() + 30
+            while not mail.outbox and time.monotonic() < deadline:
+                time.sleep(0.2)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["alice@example.com"]
+    assert "2026-W45" in message.subject
+    assert "see a doctor" in message.body
+    assert "Cramps: 1 on 1 days" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and "cid:weekly-chart" in html
+    raw = message.message().as_string()
+    assert "multipart/related" in raw and "Content-ID: <weekly-chart>" in raw
+    assert WeeklySnapshot.objects.get(user=alice).emailed_at is not None
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_print_views_pdf_contains_the_weeks_figures(needs_chromium, live_server, alice, monkeypatch):
+    import io
+
+    from django.conf import settings
+    from django.test import Client
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    now = dt.datetime.now(dt.UTC)
+    EpisodeFactory(user=alice, started_at=now - dt.timedelta(days=2), severity=8, duration_seconds=150)
+    IntakeFactory(user=alice, taken_at=now - dt.timedelta(days=2), volume_ml=1234)
+    client = Client()
+    client.force_login(alice)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context()
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+        page = context.new_page()
+        page.goto(live_server.url + "/reports/print/")
+        page.emulate_media(media="print")
+        pdf = page.pdf(format="A4")
+        browser.close()
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Cramp diary summary" in text
+    assert "1234" in text  # the day's fluid in the day-by-day table
+    assert "2.5" in text  # minutes cramping
+    assert "Show" not in text  # the range form is not printed
