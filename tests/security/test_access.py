@@ -33,6 +33,7 @@ from tests.factories import (
 from tests.security.routes import (
     CAPABILITY_ROUTES,
     OBJECT_KWARGS,
+    PUBLIC_PATTERNS,
     PUBLIC_ROUTES,
     ROUTE_KWARGS,
     RegistryMissing,
@@ -174,7 +175,7 @@ def test_only_the_owner_sees_or_changes_their_data(route, alice, bob, owner_obje
         url = url_for(route, alice, owner_objects)
     except RegistryMissing as error:
         pytest.fail(str(error))
-    public = route.name in PUBLIC_ROUTES or route.name in CAPABILITY_ROUTES
+    public = route.name in PUBLIC_ROUTES or route.name in CAPABILITY_ROUTES or route.pattern in PUBLIC_PATTERNS
     capability = route.name in CAPABILITY_ROUTES
     before = _snapshot(alice)
     problems: list[str] = []
