@@ -181,6 +181,12 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     return token
 
 
+def idempotency_keys_prune() -> int:
+    """Forget Idempotency-Key responses older than their 24 hours."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - IdempotencyKey.KEEP_FOR).delete()
+    return deleted
+
+
 def sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
     """End every session of `user` (except `keep_session_key`). Sessions are signed
     blobs with no user column, so we decode them; fine at this app's scale."""
@@ -201,7 +207,7 @@ def tokens_revoke_all(*, user: User) -> None:
 # Export -------------------------------------------------------------------------
 
 # Rows that are not the user's data: secrets and bookkeeping.
-EXPORT_EXCLUDED_FIELDS = {"digest", "password"}
+EXPORT_EXCLUDED_FIELDS = {"digest", "password", "webhook_secret", "dispatch_token", "claim_token", "p256dh", "auth"}
 EXPORT_EXCLUDED_MODELS = {IdempotencyKey}
 PROFILE_FIELDS = [
     "email",

@@ -162,12 +162,14 @@ def _check_counts(user, expected) -> bool:
     return ok
 
 
-def _timed(fn):
+def _timed(fn, prepare=None):
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
     times, queries = [], []
     for _ in range(REPEAT):
+        if prepare:
+            prepare()
         reset_queries()
         with CaptureQueriesContext(connection) as ctx:
             start = time.perf_counter()
@@ -239,20 +241,25 @@ def main() -> int:
     last_week = week_start_of(today, user.week_starts_on) - dt.timedelta(days=7)
 
     def weekly_cold():
-        WeeklySnapshot.objects.filter(user=user).delete()
         services.weekly_snapshot_get(user=user, week_start=last_week)
 
     def weekly_cached():
         services.weekly_snapshot_get(user=user, week_start=last_week)
 
+    def no_snapshot():
+        WeeklySnapshot.objects.filter(user=user).delete()
+
+    def after_a_write():
+        services.snapshots_mark_stale(user=user, days=[last_week])
+
     def factors():
         selectors.factors_report(user=user, weeks=12)
 
     weekly_cold()
-    WeeklySnapshot.objects.filter(user=user).delete()
     print("Heavy user (5 years):")
-    _report("weekly report, built (incl. 1 delete)", *_timed(weekly_cold))
-    _report("weekly report, snapshot read", *_timed(weekly_cached))
+    _report("weekly report, first build", *_timed(weekly_cold, prepare=no_snapshot))
+    _report("weekly report, rebuild after a write", *_timed(weekly_cached, prepare=after_a_write))
+    _report("weekly report, fresh snapshot read", *_timed(weekly_cached))
     _report("factor analysis (12 weeks)", *_timed(factors))
     data = services.weekly_snapshot_get(user=user, week_start=last_week).data
     results = data["factors"]

@@ -16,6 +16,9 @@ from django.test import Client
 
 from accounts.models import ApiToken, IdempotencyKey, Medication
 from accounts.services import EXPORT_EXCLUDED_MODELS, api_token_create, user_owned_models
+from reminders import services as reminder_services
+from reminders.models import ActionUse, Delivery, Notification, PushSubscription
+from reminders.models import Plan as ReminderPlan
 from tests.conftest import PASSWORD, token_client
 from tests.factories import (
     ActivityFactory,
@@ -26,6 +29,7 @@ from tests.factories import (
     MedicationFactory,
 )
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
+from tracker.reports.models import WeeklySnapshot
 
 NOW = dt.datetime(2026, 11, 10, 12, 0, tzinfo=dt.UTC)
 
@@ -46,6 +50,16 @@ ROW_MAKERS = {
     Activity: lambda user: ActivityFactory(user=user),
     Dose: lambda user: DoseFactory(user=user),
     CheckIn: lambda user: CheckInFactory(user=user),
+    ReminderPlan: lambda user: reminder_services.plan_get(user=user),
+    Delivery: lambda user: Delivery.objects.create(user=user, slot=NOW, channel="in_app"),
+    Notification: lambda user: Notification.objects.create(user=user, title="Time to drink", body="250 ml?"),
+    PushSubscription: lambda user: PushSubscription.objects.create(
+        user=user, endpoint=f"https://push.example.com/{user.pk}", p256dh="key", auth="secret"
+    ),
+    ActionUse: lambda user: ActionUse.objects.create(user=user, slot=NOW, action="drink"),
+    WeeklySnapshot: lambda user: WeeklySnapshot.objects.create(
+        user=user, week_start=dt.date(2026, 11, 2), data={"week": "2026-W45"}, generated_at=NOW
+    ),
 }
 
 
@@ -90,6 +104,7 @@ def test_the_json_export_holds_every_row_of_the_user_and_none_of_bobs(alice, bob
         assert owned_rows[bob][model].pk not in ids, f"bob's {_label(model)} row is in alice's export"
     assert "password" not in json.dumps(export["profile"])
     assert all("digest" not in item for item in export["accounts.apitoken"])
+    assert all("webhook_secret" not in item for item in export["reminders.plan"])
     assert export["logbook.episode"][0]["notes"] == "exported note"
 
 

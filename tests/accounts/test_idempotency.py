@@ -130,3 +130,14 @@ def test_a_checkin_replay_is_not_mistaken_for_a_second_checkin(alice_api):
     again = post(alice_api, "/api/v1/checkins/", {"day": "2026-11-09"}, "ci")
     assert (first.status_code, again.status_code) == (201, 201)
     assert CheckIn.objects.count() == 1
+
+
+def test_the_hourly_prune_forgets_keys_older_than_24_hours(alice_api):
+    from accounts.tasks import idempotency_keys_prune
+
+    post(alice_api, "/api/v1/intakes/", INTAKE, "old")
+    with time_machine.travel(NOW + dt.timedelta(hours=23), tick=False):
+        post(alice_api, "/api/v1/intakes/", {**INTAKE, "volume_ml": 300}, "newer")
+    with time_machine.travel(NOW + dt.timedelta(hours=25), tick=False):
+        assert idempotency_keys_prune() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["newer"]

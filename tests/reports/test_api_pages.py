@@ -123,7 +123,7 @@ def _count(django_assert_max_num_queries, client, url, params):
     client.get(url, params)  # build the snapshot once: the count below is of a read
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, params)
-    assert response.status_code == 200
+    assert response.status_code == 200, response.content
     return len(ctx.captured_queries)
 
 

@@ -50,7 +50,9 @@ def _save(row: DiaryRow) -> DiaryRow:
         row.alcohol_units = beverages.alcohol_units(volume_ml=row.volume_ml, beverage=row.beverage)
     if isinstance(row, Dose) and row.medication_id and row.medication.user_id != row.user_id:
         raise ValidationError({"medication": "Choose one of your own medications."})
-    row.full_clean(exclude=["user", "day", "effective_ml", "alcohol_units"])
+    # The field validators cover the same ranges as the check constraints, which the
+    # database enforces anyway; validating constraints here would cost a query per write.
+    row.full_clean(exclude=["user", "day", "effective_ml", "alcohol_units"], validate_constraints=False)
     row.save()
     return row
 

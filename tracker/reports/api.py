@@ -3,6 +3,7 @@ serializer (unknown parameters are a 400), call one selector or service, and ans
 JSON (or CSV). Every read is scoped to request.user."""
 
 import datetime as dt
+import re
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -11,7 +12,7 @@ from rest_framework import renderers, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tracker.api import StrictSerializerMixin
+from tracker.api import StrictDateField, StrictSerializerMixin
 from tracker.reports import exports, selectors, services
 from tracker.reports.registry import context_items
 from tracker.reports.stats import EVIDENCE_ORDER
@@ -20,7 +21,23 @@ from tracker.reports.weeks import week_resolve
 MAX_DAILY_DAYS = 366
 
 
-class WeekQuery(StrictSerializerMixin, serializers.Serializer):
+class QueryParams(StrictSerializerMixin, serializers.Serializer):
+    # A query string is all text: an integer parameter gets its number before the strict
+    # JSON-type checks, which were written for bodies; anything else stays as sent.
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            data = {
+                key: int(value)
+                if isinstance(self.fields.get(key), serializers.IntegerField)
+                and isinstance(value, str)
+                and re.fullmatch(r"-?[0-9]{1,9}", value)
+                else value
+                for key, value in data.items()
+            }
+        return super().to_internal_value(data)
+
+
+class WeekQuery(QueryParams):
     week = serializers.CharField(
         required=False, max_length=8, help_text="ISO week, e.g. 2026-W44; the current week when omitted."
     )
@@ -33,17 +50,17 @@ class WeekQuery(StrictSerializerMixin, serializers.Serializer):
         return attrs
 
 
-class FactorsQuery(StrictSerializerMixin, serializers.Serializer):
+class FactorsQuery(QueryParams):
     weeks = serializers.IntegerField(required=False, default=12, min_value=2, max_value=52)
 
 
-class DailyQuery(StrictSerializerMixin, serializers.Serializer):
-    to = serializers.DateField(help_text="Last diary day (inclusive).")
+class DailyQuery(QueryParams):
+    to = StrictDateField(help_text="Last diary day (inclusive).")
 
     def get_fields(self):
         fields = super().get_fields()
         # `from` is a Python keyword, so it is added here rather than declared.
-        fields["from"] = serializers.DateField(help_text="First diary day (inclusive).")
+        fields["from"] = StrictDateField(help_text="First diary day (inclusive).")
         return fields
 
     def validate(self, attrs):

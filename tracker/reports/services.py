@@ -103,20 +103,20 @@ def _needs_build(snapshot: WeeklySnapshot, today: dt.date) -> bool:
 
 def weekly_snapshot_get(*, user, week_start: dt.date) -> WeeklySnapshot:
     """The week's snapshot, built when missing or stale. The row exists (stale) before
-    the build reads anything, so a write during the build marks it stale again and the
+    the build reads anything, so a write during the build bumps its version and the
     conditional save below leaves it stale for the next read."""
     today = user_today(user)
     snapshot = WeeklySnapshot.objects.filter(user=user, week_start=week_start).first()
     if snapshot is not None and not _needs_build(snapshot, today):
         return snapshot
     if snapshot is None:
-        snapshot, _ = WeeklySnapshot.objects.get_or_create(
-            user=user, week_start=week_start, defaults={"stale": True, "generated_at": timezone.now()}
-        )
+        snapshot = WeeklySnapshot(user=user, week_start=week_start, stale=True, generated_at=timezone.now())
+        # One INSERT, no transaction; a concurrent first read inserts the same row once.
+        WeeklySnapshot.objects.bulk_create([snapshot], ignore_conflicts=True)
     version = snapshot.version
     data = weekly_report_build(user=user, week_start=week_start, today=today)
     now = timezone.now()
-    saved = WeeklySnapshot.objects.filter(pk=snapshot.pk, version=version).update(
+    saved = WeeklySnapshot.objects.filter(user=user, week_start=week_start, version=version).update(
         data=data, stale=False, generated_at=now
     )
     snapshot.data, snapshot.generated_at, snapshot.stale = data, now, not saved
@@ -159,13 +159,13 @@ def weekly_report_email_send(*, user, snapshot: WeeklySnapshot) -> bool:
     claim for a retry."""
     if not user.email_verified:
         return False
-    claimed = WeeklySnapshot.objects.filter(pk=snapshot.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
-    if not claimed:
+    row = WeeklySnapshot.objects.filter(user=user, week_start=snapshot.week_start)
+    if not row.filter(emailed_at__isnull=True).update(emailed_at=timezone.now()):
         return False
     try:
         weekly_report_email(user=user, snapshot=snapshot).send()
     except Exception:
-        WeeklySnapshot.objects.filter(pk=snapshot.pk).update(emailed_at=None)
+        row.update(emailed_at=None)
         raise
     return True
 

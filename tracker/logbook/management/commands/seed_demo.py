@@ -71,7 +71,6 @@ def seed_demo(*, now: dt.datetime) -> dict[str, int]:
         timezone=DEMO_TIMEZONE,
         body_weight_kg=BODY_WEIGHT_KG,
         email_verified_at=now,
-        drink_presets=[150, 250, 500],
     )
     goal = user.goal_ml
     today = diary_day(now, zone, user.day_starts_at)
