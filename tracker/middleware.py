@@ -81,6 +81,31 @@ def server_error(request):
     return defaults.server_error(request)
 
 
+def page_not_found(request, exception):
+    """handler404: a URL under /api/ that matches no route (a malformed id, say) answers
+    JSON like every other API error, not an HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+class EmptyQueryParameterMiddleware:
+    """An API query parameter given with no value (`?to=`) is a 400, not "no filter":
+    a client that sends one has a bug it should hear about, and every documented
+    parameter (a date, a week, a count, a cursor) has a non-empty form."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Reads only: on other methods the view's own answer (a 405, say) comes first.
+        if request.method in ("GET", "HEAD") and request.path.startswith("/api/v1/"):
+            empty = sorted({name for name, value in request.GET.items() if value == ""})
+            if empty:
+                return JsonResponse({name: ["Give a value or leave the parameter out."] for name in empty}, status=400)
+        return self.get_response(request)
+
+
 class RefusalLogMiddleware:
     """Log each refused request (401, 403, 404 and axes' 429) with ids only: the user's
     id and the path without its query string. Request bodies and query strings may hold

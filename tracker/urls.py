@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("", include("tracker.reports.urls")),
 ]
+handler404 = "tracker.middleware.page_not_found"
 handler500 = "tracker.middleware.server_error"

@@ -33,6 +33,7 @@ from tests.factories import (
 from tests.security.routes import (
     CAPABILITY_ROUTES,
     OBJECT_KWARGS,
+    PUBLIC_PATTERNS,
     PUBLIC_ROUTES,
     ROUTE_KWARGS,
     RegistryMissing,
@@ -174,7 +175,12 @@ def test_only_the_owner_sees_or_changes_their_data(route, alice, bob, owner_obje
         url = url_for(route, alice, owner_objects)
     except RegistryMissing as error:
         pytest.fail(str(error))
-    public = route.name in PUBLIC_ROUTES or route.name in CAPABILITY_ROUTES
+    problems = _problems(route, url, alice, bob)
+    assert not problems, "\n".join(problems)
+
+
+def _problems(route: Route, url: str, alice, bob) -> list[str]:
+    public = route.name in PUBLIC_ROUTES or route.name in CAPABILITY_ROUTES or route.pattern in PUBLIC_PATTERNS
     capability = route.name in CAPABILITY_ROUTES
     before = _snapshot(alice)
     problems: list[str] = []
@@ -205,8 +211,21 @@ def test_only_the_owner_sees_or_changes_their_data(route, alice, bob, owner_obje
         response = _send(alice, route, "GET", url)
         if response.status_code >= 400 and response.status_code != 405:
             problems.append(f"alice GET {url}: {response.status_code}; the owner should reach her own object")
+    return problems
 
-    assert not problems, "\n".join(problems)
+
+@pytest.mark.urls("tests.security.leaky_urls")
+def test_the_walk_catches_a_view_that_forgets_the_owner(alice, bob, owner_objects):
+    # The checks above would pass a broken app if they could not fail: here is one.
+    leaky = {route.name: route for route in all_routes() if route.name.startswith("leaky-")}
+    assert set(leaky) == {"leaky-list", "leaky-detail"}
+    # The list first: the detail walk ends with bob deleting alice's episode.
+    listing = _problems(leaky["leaky-list"], url_for(leaky["leaky-list"], alice, owner_objects), alice, bob)
+    assert any("bob GET" in p and "alice's data" in p for p in listing), listing
+    detail = _problems(leaky["leaky-detail"], url_for(leaky["leaky-detail"], alice, owner_objects), alice, bob)
+    assert any("bob GET" in p and "alice's data" in p for p in detail), detail
+    assert any("bob DELETE" in p and "must answer 404" in p for p in detail), detail
+    assert any("changed alice's data" in p for p in detail), detail
 
 
 def test_the_admin_sends_everyone_but_staff_to_its_login(alice, bob, owner_objects):

@@ -1,0 +1,10 @@
+from django.conf import settings
+from django.db import models
+
+
+class Note(models.Model):
+    """A trivial row: what a bare authenticated DRF create costs, for comparison."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
