@@ -52,6 +52,7 @@ class NotificationSerializer(StrictModelSerializer):
 
 class PlanView(generics.RetrieveUpdateAPIView):
     serializer_class = PlanSerializer
+    queryset = Plan.objects.none()  # names the model for the schema; the object is the user's own plan
 
     def get_object(self):
         return services.plan_get(user=self.request.user)
@@ -59,6 +60,7 @@ class PlanView(generics.RetrieveUpdateAPIView):
 
 class DeliveryList(generics.ListAPIView):
     serializer_class = DeliverySerializer
+    queryset = Delivery.objects.none()  # names the model for the schema; rows come from get_queryset
 
     def get_queryset(self):
         return Delivery.objects.for_user(self.request.user)
@@ -74,6 +76,7 @@ class TestReminderView(APIView):
 
 class NotificationViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # names the model for the schema; rows come from get_queryset
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
