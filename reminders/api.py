@@ -6,12 +6,12 @@ from rest_framework.views import APIView
 
 from reminders import services
 from reminders.models import CHANNEL_NAMES, Delivery, Notification, Plan
-from tracker.api import StrictModelSerializer, StrictSerializerMixin
+from tracker.api import HourMinuteField, StrictModelSerializer, StrictSerializerMixin
 
 
 class PlanSerializer(StrictModelSerializer):
-    window_start = serializers.TimeField(format="%H:%M")
-    window_end = serializers.TimeField(format="%H:%M")
+    window_start = HourMinuteField()
+    window_end = HourMinuteField()
     channels = serializers.ListField(child=serializers.ChoiceField(choices=CHANNEL_NAMES), required=False)
     quiet_days = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), required=False)
 
