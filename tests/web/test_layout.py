@@ -153,6 +153,9 @@ def test_the_main_nav_is_one_row_on_a_phone_with_the_rest_and_the_unread_count_b
     history = nav.get_by_role("link", name="History")
     log_out = nav.get_by_role("button", name="Log out")
     assert all(link.is_visible() for link in main_links)
+    web_page.locator("details").first.evaluate("el => el.open = true")
+    assert _check(web_page, viewport) == []  # with the unread count shown
+    web_page.locator("details").first.evaluate("el => el.open = false")
     if viewport == "phone":
         menu = nav.locator("summary")
         assert menu.locator(".badge").is_visible() and menu.locator(".badge").inner_text() == "1"
