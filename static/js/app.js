@@ -44,8 +44,53 @@
     }
   });
 
+  // Main nav: the "Menu" disclosure is open (its summary hidden by CSS) on a desktop,
+  // closed on a phone. Only for browsers without ::details-content; harmless elsewhere.
+  function wireNavMenu() {
+    var menu = document.querySelector("[data-nav-menu]");
+    if (!menu || !window.matchMedia) return;
+    var wide = window.matchMedia("(min-width: 768px)");
+    function sync() { menu.open = wide.matches; }
+    sync();
+    wide.addEventListener("change", sync);
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open && !wide.matches) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+    // Keep the count on "Menu" in step with the badge the reminders script refreshes.
+    var link = menu.querySelector(".notifications-link");
+    if (link && window.MutationObserver) {
+      new MutationObserver(function () { menuBadge(menu, link); }).observe(link, { childList: true, subtree: true, characterData: true });
+    }
+  }
+
+  function menuBadge(menu, link) {
+    var source = link.querySelector(".badge");
+    var count = source ? source.textContent.trim() : "";
+    var summary = menu.querySelector("summary");
+    var badge = summary.querySelector("[data-menu-badge]");
+    var text = summary.querySelector("[data-menu-badge-text]");
+    if (!count) { if (badge) badge.remove(); if (text) text.remove(); return; }
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge";
+      badge.setAttribute("aria-hidden", "true");
+      badge.setAttribute("data-menu-badge", "");
+      text = document.createElement("span");
+      text.className = "visually-hidden";
+      text.setAttribute("data-menu-badge-text", "");
+      summary.appendChild(badge);
+      summary.appendChild(text);
+    }
+    badge.textContent = count;
+    text.textContent = " (" + count + " unread notifications)";
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setBrowserTimezone();
     wireRedFlags(document);
+    wireNavMenu();
   });
 })();

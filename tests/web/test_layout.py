@@ -138,3 +138,45 @@ def test_form_errors_are_shown_next_to_fields_and_pass_axe(web_page, browser_con
     # The page answers 400 (the form was refused); Chromium logs that status, nothing else.
     web_page.console_errors[:] = [e for e in web_page.console_errors if "status of 400" not in e]
     assert _check(web_page, viewport) == []
+
+
+def test_the_main_nav_is_one_row_on_a_phone_with_the_rest_and_the_unread_count_behind_menu(
+    web_page, browser_context, live_server, alice, viewport
+):
+    from reminders.models import Notification
+
+    Notification.objects.create(user=alice, title="Time for a drink", body="Your glass is waiting.")
+    log_in(browser_context, live_server, alice)
+    web_page.goto(reverse("today"))
+    nav = web_page.get_by_role("navigation", name="Main")
+    main_links = [nav.get_by_role("link", name=name, exact=True) for name in ("Today", "Cramp", "Check-in")]
+    history = nav.get_by_role("link", name="History")
+    log_out = nav.get_by_role("button", name="Log out")
+    assert all(link.is_visible() for link in main_links)
+    web_page.locator("details").first.evaluate("el => el.open = true")
+    assert _check(web_page, viewport) == []  # with the unread count shown
+    web_page.locator("details").first.evaluate("el => el.open = false")
+    if viewport == "phone":
+        menu = nav.locator("summary")
+        assert menu.locator(".badge").is_visible() and menu.locator(".badge").inner_text() == "1"
+        assert "1 unread notifications" in menu.text_content()
+        tops = {round(box["y"]) for box in (el.bounding_box() for el in [*main_links, menu])}
+        assert len(tops) == 1  # one row under the brand
+        assert not history.is_visible() and not log_out.is_visible()
+        menu.click()
+        assert history.is_visible() and log_out.is_visible()
+        assert nav.get_by_role("link", name="Notifications").inner_text().split() == ["Notifications", "1"]
+        web_page.keyboard.press("Escape")
+        assert not history.is_visible()
+        # The reminders script refreshes the link's badge; the count on "Menu" follows it.
+        web_page.evaluate("document.querySelector('.notifications-link .badge').textContent = '4'")
+        web_page.wait_for_function("document.querySelector('[data-menu-badge]').textContent === '4'")
+        assert "4 unread notifications" in menu.text_content()
+        menu.click()
+        history.click()
+        web_page.wait_for_url("**" + reverse("history"))
+    else:
+        assert not nav.locator("summary").is_visible()
+        assert history.is_visible() and log_out.is_visible()
+        assert nav.get_by_role("link", name="Settings").is_visible()
+    assert web_page.console_errors == []

@@ -2,6 +2,7 @@
 units and local time, keeps other users out, and runs a constant number of queries."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -9,6 +10,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import ApiToken, Medication, User
 from tests.conftest import PASSWORD
@@ -116,6 +118,43 @@ def test_an_absurd_amount_is_refused_with_the_error_next_to_the_field(alice_clie
     assert response.status_code == 400
     assert "5000" in response.content.decode()
     assert not Intake.objects.exists()
+
+
+def _repeat_buttons(body: str) -> list[str]:
+    return re.findall(r'name="repeat" value="(\d+)"', body)
+
+
+def test_a_recent_drink_is_offered_again_and_one_tap_logs_the_same_drink_now(alice_client, alice):
+    older = IntakeFactory(user=alice, volume_ml=330, beverage="juice", taken_at=timezone.now() - dt.timedelta(days=2))
+    IntakeFactory(user=alice, volume_ml=250, beverage="water")  # the "Glass" preset: not offered twice
+    body = alice_client.get(reverse("today")).content.decode()
+    assert _repeat_buttons(body) == [str(older.pk)]
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=1), tick=False):
+        response = alice_client.post(reverse("drink-log"), {"repeat": str(older.pk)})
+        now = timezone.now()
+    assert response.status_code == 302
+    new = Intake.objects.filter(user=alice).exclude(pk=older.pk).get(beverage="juice")
+    assert (new.volume_ml, new.taken_at) == (330, now)
+    assert "Logged 330 ml of juice." in alice_client.get(reverse("today")).content.decode()
+
+
+def test_recent_drinks_are_the_three_latest_distinct_ones_not_covered_by_presets(alice_client, alice):
+    base = timezone.now() - dt.timedelta(hours=1)
+    for minutes, (volume, beverage) in enumerate(
+        [(200, "coffee"), (500, "beer"), (200, "coffee"), (300, "tea"), (150, "milk"), (400, "soda")]
+    ):
+        IntakeFactory(user=alice, volume_ml=volume, beverage=beverage, taken_at=base - dt.timedelta(minutes=minutes))
+    body = alice_client.get(reverse("today")).content.decode()
+    shown = [Intake.objects.get(pk=pk) for pk in _repeat_buttons(body)]
+    # 300 ml tea is the "Mug of tea" preset; coffee counts once.
+    assert [(i.volume_ml, i.beverage) for i in shown] == [(200, "coffee"), (500, "beer"), (150, "milk")]
+
+
+def test_repeating_another_users_drink_is_a_404_and_logs_nothing(bob_client, alice):
+    intake = IntakeFactory(user=alice, volume_ml=330, beverage="juice")
+    response = bob_client.post(reverse("drink-log"), {"repeat": str(intake.pk)})
+    assert response.status_code == 404
+    assert Intake.objects.count() == 1
 
 
 def test_htmx_drink_returns_only_the_panel_with_the_new_total(alice_client, alice):
@@ -322,7 +361,8 @@ def _fill(user, n, start=0):
     base = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     for i in range(start, start + n):
         at = base - dt.timedelta(minutes=i)
-        IntakeFactory(user=user, taken_at=at)
+        # Distinct drinks, so Today offers 1 to repeat with 1 row and 3 with 100.
+        IntakeFactory(user=user, taken_at=at, volume_ml=100 + i)
         EpisodeFactory(user=user, started_at=at, symptoms=["fainting"] if i % 2 else [])
         ActivityFactory(user=user, started_at=at)
         DoseFactory(user=user, taken_at=at, medication=med)
@@ -360,6 +400,19 @@ def test_each_page_runs_the_same_number_of_queries_for_1_and_100_rows(alice_clie
     one = _count(alice_client, reverse(name), params)
     _fill(alice, 99, start=1)
     assert _count(alice_client, reverse(name), params) == one
+
+
+def test_today_offers_recent_drinks_with_the_same_queries_for_1_and_100_rows(alice_client, alice):
+    def today():
+        with CaptureQueriesContext(connection) as ctx:
+            body = alice_client.get(reverse("today")).content.decode()
+        return len(ctx.captured_queries), len(_repeat_buttons(body))
+
+    _fill(alice, 1)
+    one, offered = today()
+    assert offered == 1
+    _fill(alice, 99, start=1)
+    assert today() == (one, 3)
 
 
 @pytest.mark.parametrize("kind", ["intake", "episode", "activity", "dose"])

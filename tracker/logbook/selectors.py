@@ -4,7 +4,7 @@ kind of entry over a range of diary days, never one per row or per day."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Model, QuerySet
+from django.db.models import Max, Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -14,6 +14,8 @@ from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
 from tracker.logbook.services import INSTANT_FIELD
 
 KINDS: dict[str, type[Model]] = {"intake": Intake, "episode": Episode, "activity": Activity, "dose": Dose}
+# How far back Today looks for drinks to repeat: bounds the scan of a long diary.
+RECENT_DRINKS_DAYS = 60
 KIND_LABELS = {"intake": "Drinks", "episode": "Cramps", "activity": "Activity", "dose": "Medication doses"}
 
 
@@ -70,6 +72,17 @@ def today_summary(*, user, now: dt.datetime | None = None) -> dict:
         "last_entry": last,
         "has_checkin": CheckIn.objects.for_user(user).filter(day=day).exists(),
     }
+
+
+def recent_drinks(*, user, exclude=(), limit: int = 3, now: dt.datetime | None = None) -> list[dict]:
+    """The latest `limit` distinct drinks (volume and beverage) not in `exclude`, newest
+    first, each with the id of one entry to repeat: one grouped query, however long the diary."""
+    since = (now or timezone.now()) - dt.timedelta(days=RECENT_DRINKS_DAYS)
+    qs = Intake.objects.for_user(user).filter(taken_at__gte=since)
+    for volume_ml, beverage in exclude:
+        qs = qs.exclude(volume_ml=volume_ml, beverage=beverage)
+    grouped = qs.values("volume_ml", "beverage").annotate(last_at=Max("taken_at"), entry_id=Max("id"))
+    return list(grouped.order_by("-last_at", "-entry_id")[:limit])
 
 
 def history_days(*, user, start: dt.date, end: dt.date, kinds: list[str] | None = None) -> list[Day]:

@@ -64,7 +64,18 @@ def _today_context(request, **extra) -> dict:
         {**p, "index": i, "beverage_label": beverage_labels.get(p.get("beverage"), "")}
         for i, p in enumerate(presets_of(request.user))
     ]
-    return {**summary, "presets": presets, "drink_form": QuickDrinkForm(user=request.user), **extra}
+    covered = [(p["volume_ml"], p.get("beverage") or Beverage.WATER) for p in presets]
+    recent = [
+        {**r, "beverage_label": beverage_labels.get(r["beverage"], "")}
+        for r in selectors.recent_drinks(user=request.user, exclude=covered)
+    ]
+    return {
+        **summary,
+        "presets": presets,
+        "recent_drinks": recent,
+        "drink_form": QuickDrinkForm(user=request.user),
+        **extra,
+    }
 
 
 @login_required
@@ -96,6 +107,15 @@ def drink_log(request):
             "taken_at": timezone.now(),
         }
         form = None
+    elif "repeat" in request.POST:
+        # "Again" on a recent drink: the same volume and beverage as one of the user's entries, now.
+        try:
+            pk = int(request.POST["repeat"])
+        except ValueError:
+            raise Http404 from None
+        previous = selectors.entry_get(user=user, kind="intake", pk=pk)
+        fields = {"volume_ml": previous.volume_ml, "beverage": previous.beverage, "taken_at": timezone.now()}
+        form = None
     else:
         form = QuickDrinkForm(request.POST, user=user)
         if not form.is_valid():
@@ -104,7 +124,7 @@ def drink_log(request):
     try:
         intake = services.intake_log(user=user, **fields)
     except ValidationError as error:
-        if form is None:  # a preset saved before the rules changed
+        if form is None:  # a preset or old entry saved before the rules changed
             messages.error(request, " ".join(error.messages))
             return _today_response(request, status=400)
         add_service_errors(form, error, rename=QuickDrinkForm.rename)
