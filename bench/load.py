@@ -76,9 +76,23 @@ def _setup(env: dict) -> dict:
     call_command("migrate", verbosity=0)
     user = User.objects.create_user("load@example.com", "bench password 1234", timezone="Europe/Berlin")
     _token, raw = api_token_create(user=user, name="bench")
+    _realistic_day(user)
     client = Client()
     client.force_login(user)
     return {"user_id": user.pk, "token": raw, "cookie": f"sessionid={client.cookies['sessionid'].value}"}
+
+
+def _realistic_day(user) -> None:
+    """A day as a user logs it: a dozen drinks and a cramp, so the Today page is measured
+    on what people see, not on the thousands of rows the POST scenarios leave."""
+    from django.utils import timezone
+
+    from tracker.logbook.services import episode_log, intake_log
+
+    now = timezone.now()
+    for minutes in range(12):
+        intake_log(user=user, taken_at=now - dt.timedelta(minutes=5 * minutes + 1), volume_ml=250, beverage="water")
+    episode_log(user=user, started_at=now - dt.timedelta(minutes=30), duration_seconds=60, muscle="calf", severity=4)
 
 
 def _count(model_label: str, user_id: int) -> int:
@@ -167,6 +181,8 @@ def main() -> int:
         at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
         auth = {"BENCH_TOKEN": data["token"], "BENCH_COOKIE": ""}
         scenarios = [
+            # First, on a realistic day (see _setup), before the POSTs below add thousands of entries to it.
+            ("GET Today page", "/", "GET", "", {"BENCH_TOKEN": "", "BENCH_COOKIE": data["cookie"]}, None),
             ("bare POST (baseline)", "/api/bench/notes/", "POST", '{"text": "x"}', auth, "bench_bare.Note"),
             (
                 "POST intakes (drink)",
@@ -184,7 +200,6 @@ def main() -> int:
                 auth,
                 "logbook.Episode",
             ),
-            ("GET Today page", "/", "GET", "", {"BENCH_TOKEN": "", "BENCH_COOKIE": data["cookie"]}, None),
             ("bare POST (again)", "/api/bench/notes/", "POST", '{"text": "y"}', auth, "bench_bare.Note"),
         ]
         failed = False
