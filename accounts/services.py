@@ -84,7 +84,8 @@ def email_verify(*, token: str) -> User:
 def profile_update(*, user: User, **fields) -> User:
     """Update profile fields. A change of timezone or day start recomputes the stored
     diary days of every row, in the background."""
-    days_move = any(name in fields and fields[name] != getattr(user, name) for name in ("timezone", "day_starts_at"))
+    days_move = _changes(user, fields, ("timezone", "day_starts_at"))
+    reports_move = _changes(user, fields, REPORTED_PROFILE_FIELDS)
     for name, value in fields.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
@@ -93,7 +94,20 @@ def profile_update(*, user: User, **fields) -> User:
         from accounts.tasks import diary_days_recompute
 
         transaction.on_commit(lambda: _enqueue_or_run(diary_days_recompute, user.pk))
+    elif reports_move:
+        # (A days move stales the touched snapshots itself, once the days are recomputed.)
+        from tracker.reports.services import snapshots_mark_all_stale
+
+        snapshots_mark_all_stale(user=user)
     return user
+
+
+# Profile fields the weekly reports read (the goal and what it is computed from).
+REPORTED_PROFILE_FIELDS = ("daily_goal_ml", "body_weight_kg", "pregnancy_due_date", "conditions")
+
+
+def _changes(user: User, fields: dict, names) -> bool:
+    return any(name in fields and fields[name] != getattr(user, name) for name in names)
 
 
 def _enqueue_or_run(task, *args) -> None:

@@ -119,6 +119,15 @@ def test_a_write_in_the_week_marks_its_snapshot_stale_and_the_next_read_rebuilds
     assert report["stale"] is False
 
 
+def test_a_new_goal_marks_the_snapshots_stale_and_the_next_read_uses_it(alice, alice_api):
+    IntakeFactory(user=alice, taken_at=local(alice, 2026, 11, 3, 9, 0), volume_ml=300)
+    assert weekly(alice_api, "2026-W45")["hydration"]["goal_ml"] == alice.goal_ml
+
+    alice_api.patch("/api/v1/me/", {"daily_goal_ml": 3100}, format="json")
+    assert WeeklySnapshot.objects.get(user=alice).stale
+    assert weekly(alice_api, "2026-W45")["hydration"]["goal_ml"] == 3100
+
+
 def test_a_write_in_another_users_week_leaves_the_snapshot_fresh(alice, bob, alice_api):
     weekly(alice_api, "2026-W45")
     IntakeFactory(user=bob, taken_at=local(bob, 2026, 11, 3, 9, 0))

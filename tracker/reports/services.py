@@ -45,6 +45,11 @@ def snapshots_mark_stale(*, user, days: Iterable[dt.date]) -> None:
     ).update(stale=True, version=F("version") + 1)
 
 
+def snapshots_mark_all_stale(*, user) -> None:
+    """A profile change that every report reads (goal, weight, pregnancy) stales them all."""
+    WeeklySnapshot.objects.filter(user=user).update(stale=True, version=F("version") + 1)
+
+
 def weekly_report_build(*, user, week_start: dt.date, today: dt.date | None = None) -> dict:
     """The report of the week starting `week_start`, as JSON-ready data. A fixed number
     of queries: five for the series (which covers the week, the baseline and the factor
