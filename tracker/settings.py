@@ -233,6 +233,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Reminders
 REMINDER_SLOT_EXPIRY_MINUTES = envint("REMINDER_SLOT_EXPIRY_MINUTES", 30)
+# How long a worker holds a claimed delivery; the sweep takes it back after that.
+REMINDER_LEASE_SECONDS = envint("REMINDER_LEASE_SECONDS", 120)
 VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
 VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
 VAPID_CLAIM_EMAIL = os.environ.get("VAPID_CLAIM_EMAIL", "mailto:admin@localhost")

@@ -1,0 +1,173 @@
+"""A Celery worker process really killed (SIGKILL) in the middle of a webhook call:
+the delivery is recorded once, sent after its lease lapses, and the receiver sees the
+same Idempotency-Key twice, which is the honest guarantee of design §7."""
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+
+from reminders import services
+from reminders.models import Delivery, Plan, Status
+from tests.conftest import redis_available
+from tests.reminders.conftest import make_plan, purge_broker, wait_for
+from tracker.celery import app as celery_app
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+LEASE_SECONDS = 6  # over the time from the first request to the kill; under the webhook's 5 s timeout + margin
+
+
+class Receiver:
+    """A webhook receiver on a free loopback port: records every request, hangs on the
+    first until released (the worker is killed while it waits), answers 200 after."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.first_arrived = threading.Event()
+        self.release = threading.Event()
+        lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with lock:
+                    receiver.requests.append({"key": self.headers.get("Idempotency-Key"), "body": json.loads(body)})
+                    first = len(receiver.requests) == 1
+                if first:
+                    receiver.first_arrived.set()
+                    receiver.release.wait(60)
+                try:
+                    self.send_response(200)
+                    self.end_headers()
+                except OSError:  # the caller died meanwhile
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def database_url() -> str:
+    # The test database pytest-django made (its name differs per xdist process).
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_worker_process(log_path) -> subprocess.Popen:
+    """A real worker in its own process, on the test database and this process's broker
+    (tests.parallel shifts the Redis database per xdist process) and default queue."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tracker.settings",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "VAR_DIR": str(settings.VAR_DIR),
+        "REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
+        "OUTBOUND_ALLOW_PRIVATE": "true",
+    }
+    queue = celery_app.conf.task_default_queue
+    command = [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", "solo", "--concurrency", "1"]
+    command += ["-Q", queue, "-n", f"killtest-{uuid.uuid4().hex[:8]}@%h", "--loglevel", "INFO"]
+    command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def empty_broker():
+    if redis_available():
+        import redis
+
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    else:
+        purge_broker()
+
+
+def stop(process: subprocess.Popen | None):
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.wait(10)
+
+
+def test_a_worker_killed_mid_webhook_leaves_one_delivery_sent_after_its_lease(
+    needs_postgres, alice, settings, tmp_path
+):
+    settings.REMINDER_SWEEP_GRACE_SECONDS = 0  # the recovery sweep below may take the row at once
+    log_path = tmp_path / "workers.log"
+    first = second = None
+    empty_broker()
+    try:
+        with Receiver() as receiver:
+            # A window around the clock, so the slot is always inside it; no pacing skip.
+            plan = make_plan(
+                alice,
+                window_start=dt.time(0),
+                window_end=dt.time(0),
+                interval_minutes=15,
+                smart=False,
+                channels=["webhook"],
+                webhook_url=receiver.url,
+            )
+            slot = timezone.now().replace(microsecond=0) - dt.timedelta(seconds=5)
+            Plan.objects.filter(pk=plan.pk).update(next_due_at=slot)
+
+            first = start_worker_process(log_path)
+            assert services.reminders_dispatch().enqueued == 1
+            assert receiver.first_arrived.wait(90), log_path.read_text()
+            row = Delivery.objects.get(user=alice)
+            assert (row.status, row.attempts) == (Status.SENDING, 1)
+            assert row.claimed_until > timezone.now()
+
+            os.kill(first.pid, signal.SIGKILL)  # between the webhook call and recording it
+            assert first.wait(10) == -signal.SIGKILL
+            services.reminders_dispatch()  # the lease still runs: nobody else may take the row
+            row.refresh_from_db()
+            assert (row.status, row.attempts, len(receiver.requests)) == (Status.SENDING, 1, 1)
+
+            second = start_worker_process(log_path)
+            assert wait_for(lambda: timezone.now() > row.claimed_until, timeout=LEASE_SECONDS + 5)
+            services.reminders_dispatch()  # the lease lapsed: the sweep puts the row back and enqueues it
+            assert wait_for(lambda: Delivery.objects.get(pk=row.pk).status == Status.SENT, timeout=90), (
+                log_path.read_text()
+            )
+
+            services.reminders_dispatch()  # a later tick finds nothing left to send
+            time.sleep(1.0)
+            deliveries = list(Delivery.objects.for_user(alice).values_list("slot", "channel", "status", "attempts"))
+            assert deliveries == [(slot, "webhook", Status.SENT, 2)]
+            assert Delivery.objects.get(pk=row.pk).sent_at is not None
+            # The one repeat design §7 allows, with the key that lets the receiver drop it.
+            assert [r["key"] for r in receiver.requests] == [str(row.id), str(row.id)]
+            assert [r["body"]["id"] for r in receiver.requests] == [row.id, row.id]
+            assert {r["body"]["slot"] for r in receiver.requests} == {slot.isoformat()}
+    finally:
+        stop(first)
+        stop(second)
+        empty_broker()  # the killed worker's unacknowledged message must not reach a later test
+        connections.close_all()
