@@ -51,6 +51,34 @@ def needs_chromium():
     require(f"Chromium ({CHROMIUM})", chromium_available())
 
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One browser for the whole session, shared by every browser test; each test gets a
+    fresh context. (Playwright's sync API keeps an event loop running in this thread, so a
+    second sync_playwright() in the same process would fail.)"""
+    if not chromium_available():
+        yield None
+        return
+    # The test's own ORM calls (factories, assertions) are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 def pytest_terminal_summary(terminalreporter):
     if _missing:
         terminalreporter.write_line(

@@ -106,40 +106,26 @@ def test_the_hourly_sweep_emails_the_week_through_a_real_worker(alice):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_print_views_pdf_contains_the_weeks_figures(needs_chromium, live_server, alice, monkeypatch):
+def test_the_print_views_pdf_contains_the_weeks_figures(needs_chromium, chromium, live_server, alice):
     import io
 
     from django.conf import settings
     from django.test import Client
-    from playwright.sync_api import sync_playwright
     from pypdf import PdfReader
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     now = dt.datetime.now(dt.UTC)
     EpisodeFactory(user=alice, started_at=now - dt.timedelta(days=2), severity=8, duration_seconds=150)
     IntakeFactory(user=alice, taken_at=now - dt.timedelta(days=2), volume_ml=1234)
     client = Client()
     client.force_login(alice)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context()
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
-        page = context.new_page()
-        page.goto(live_server.url + "/reports/print/")
-        page.emulate_media(media="print")
-        pdf = page.pdf(format="A4")
-        browser.close()
+    context = chromium.new_context()
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(live_server.url + "/reports/print/")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4")
+    context.close()
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Cramp diary summary" in text
     assert "1234" in text  # the day's fluid in the day-by-day table

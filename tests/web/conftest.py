@@ -1,39 +1,11 @@
-import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from tests.conftest import chromium_available
-
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """One browser for the whole session; each test gets a fresh context."""
-    if not chromium_available():
-        yield None
-        return
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM
-    # calls (factories, assertions) are still plain synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(params=list(VIEWPORTS))
