@@ -11,7 +11,8 @@ from tests.factories import UserFactory
 
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL") == "1"
 CHROMIUM = "/usr/bin/chromium"
-_missing: set[str] = set()
+# Skips for a missing component carry this prefix; the summary names them in one line.
+NEEDS = "needs "
 
 
 def require(component: str, available: bool) -> None:
@@ -20,8 +21,7 @@ def require(component: str, available: bool) -> None:
         return
     if REQUIRE_ALL:
         pytest.fail(f"{component} is required (REQUIRE_ALL=1) but not available")
-    _missing.add(component)
-    pytest.skip(f"needs {component}")
+    pytest.skip(f"{NEEDS}{component}")
 
 
 def postgres_available() -> bool:
@@ -79,10 +79,20 @@ def chromium():
         browser.close()
 
 
-def pytest_terminal_summary(terminalreporter):
-    if _missing:
+def pytest_unconfigure(config):
+    # The very last line of the run. Read from the skip reports, so it also works when the
+    # tests ran in xdist workers (this runs in the controller).
+    terminalreporter = config.pluginmanager.get_plugin("terminalreporter")
+    if terminalreporter is None or hasattr(config, "workerinput"):
+        return
+    missing = set()
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        if reason.startswith(f"Skipped: {NEEDS}"):
+            missing.add(reason.removeprefix(f"Skipped: {NEEDS}"))
+    if missing:
         terminalreporter.write_line(
-            "Not run here, for want of: " + "; ".join(sorted(_missing)) + " (CI runs them with REQUIRE_ALL=1).",
+            "Not run here, for want of: " + "; ".join(sorted(missing)) + " (CI runs them with REQUIRE_ALL=1).",
             yellow=True,
         )
     else:
