@@ -17,19 +17,7 @@ class PlanSerializer(StrictModelSerializer):
 
     class Meta:
         model = Plan
-        fields = [
-            "enabled",
-            "window_start",
-            "window_end",
-            "interval_minutes",
-            "smart",
-            "checkin_prompt",
-            "channels",
-            "webhook_url",
-            "quiet_days",
-            "snoozed_until",
-            "next_due_at",
-        ]
+        fields = [*services.PLAN_FIELDS, "next_due_at"]
         read_only_fields = ["next_due_at"]
 
     def update(self, instance, validated_data):

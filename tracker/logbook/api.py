@@ -14,6 +14,7 @@ from tracker.api import (
 from tracker.logbook import advice, services
 from tracker.logbook.filters import CheckInFilter, diary_filterset
 from tracker.logbook.models import (
+    CHECKIN_FACTOR_FIELDS,
     Activity,
     CheckIn,
     DehydrationSign,
@@ -113,23 +114,7 @@ class CheckInSerializer(StrictModelSerializer):
 
     class Meta:
         model = CheckIn
-        fields = [
-            "id",
-            "day",
-            "no_cramps",
-            "sitting_hours",
-            "standing_hours",
-            "sleep_hours",
-            "fatigue",
-            "stress",
-            "alcohol_units",
-            "hot_environment",
-            "illness",
-            "low_blood_sugar",
-            "potassium_rich_servings",
-            "uncomfortable_shoes",
-            "dehydration_signs",
-        ]
+        fields = ["id", "day", *CHECKIN_FACTOR_FIELDS]
         read_only_fields = ("id",)
 
 

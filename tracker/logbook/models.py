@@ -261,6 +261,24 @@ def _rating_field():
     )
 
 
+# The day's factors a check-in records (read by the API and by the reports).
+CHECKIN_FACTOR_FIELDS = (
+    "no_cramps",
+    "sitting_hours",
+    "standing_hours",
+    "sleep_hours",
+    "fatigue",
+    "stress",
+    "alcohol_units",
+    "hot_environment",
+    "illness",
+    "low_blood_sugar",
+    "potassium_rich_servings",
+    "uncomfortable_shoes",
+    "dehydration_signs",
+)
+
+
 class CheckIn(models.Model):
     """One per user and diary day: the day's factors. Its `day` is chosen by the
     user, not computed from an instant, and is the row's identity."""

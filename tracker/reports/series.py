@@ -7,24 +7,20 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, Sum
 
-from tracker.logbook.models import Activity, Beverage, CheckIn, Context, Dose, Episode, Intake, Intensity
+from tracker.logbook.models import (
+    CHECKIN_FACTOR_FIELDS,
+    Activity,
+    Beverage,
+    CheckIn,
+    Context,
+    Dose,
+    Episode,
+    Intake,
+    Intensity,
+)
 from tracker.reports.registry import FACTORS, MEDICATION_PREFIX, Factor
 
-CHECKIN_COLUMNS = (
-    "no_cramps",
-    "sitting_hours",
-    "standing_hours",
-    "sleep_hours",
-    "fatigue",
-    "stress",
-    "alcohol_units",
-    "hot_environment",
-    "illness",
-    "low_blood_sugar",
-    "potassium_rich_servings",
-    "uncomfortable_shoes",
-    "dehydration_signs",
-)
+CHECKIN_COLUMNS = CHECKIN_FACTOR_FIELDS
 ELECTROLYTE_BEVERAGES = (Beverage.ELECTROLYTE_DRINK, Beverage.ORAL_REHYDRATION_SOLUTION)
 
 
