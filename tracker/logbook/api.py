@@ -126,6 +126,15 @@ class DiaryRowViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     log: staticmethod
     lookup_value_regex = r"[0-9]+"
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The instant a row is logged at (services.INSTANT_FIELD) orders and filters its list.
+        instant = services.INSTANT_FIELD.get(cls.model)
+        cls.queryset = cls.model.objects.none()  # for the schema; requests use get_queryset
+        if instant:
+            cls.filterset_class = diary_filterset(cls.model, instant)
+            cls.pagination_class = cursor_pagination(f"-{instant}", "-id")
+
     def get_queryset(self):
         return self.model.objects.for_user(self.request.user)
 
@@ -141,43 +150,30 @@ class DiaryRowViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
 
 class EpisodeViewSet(DiaryRowViewSet):
     model = Episode
-    queryset = Episode.objects.none()  # for the schema; requests use get_queryset
     log = staticmethod(services.episode_log)
     serializer_class = EpisodeSerializer
-    filterset_class = diary_filterset(Episode, "started_at")
-    pagination_class = cursor_pagination("-started_at", "-id")
 
 
 class IntakeViewSet(DiaryRowViewSet):
     model = Intake
-    queryset = Intake.objects.none()  # for the schema; requests use get_queryset
     log = staticmethod(services.intake_log)
     serializer_class = IntakeSerializer
-    filterset_class = diary_filterset(Intake, "taken_at")
-    pagination_class = cursor_pagination("-taken_at", "-id")
 
 
 class ActivityViewSet(DiaryRowViewSet):
     model = Activity
-    queryset = Activity.objects.none()  # for the schema; requests use get_queryset
     log = staticmethod(services.activity_log)
     serializer_class = ActivitySerializer
-    filterset_class = diary_filterset(Activity, "started_at")
-    pagination_class = cursor_pagination("-started_at", "-id")
 
 
 class DoseViewSet(DiaryRowViewSet):
     model = Dose
-    queryset = Dose.objects.none()  # for the schema; requests use get_queryset
     log = staticmethod(services.dose_log)
     serializer_class = DoseSerializer
-    filterset_class = diary_filterset(Dose, "taken_at")
-    pagination_class = cursor_pagination("-taken_at", "-id")
 
 
 class CheckInViewSet(DiaryRowViewSet):
     model = CheckIn
-    queryset = CheckIn.objects.none()  # for the schema; requests use get_queryset
     serializer_class = CheckInSerializer
     filterset_class = CheckInFilter
     pagination_class = cursor_pagination("-day", "-id")

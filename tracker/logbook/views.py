@@ -167,49 +167,40 @@ def cramp(request):
 def entry_new(request, kind):
     if kind not in ENTRY_FORMS:
         raise Http404
-    form_class = ENTRY_FORMS[kind]
     # A link may preselect fields, e.g. "log a dose" of one medication.
-    initial = {k: v for k, v in request.GET.items() if k in form_class.base_fields}
-    form = form_class(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            entry = LOG[kind](user=request.user, **form.service_fields())
-        except ValidationError as error:
-            add_service_errors(form, error, rename=getattr(form, "rename", None))
-        else:
-            messages.success(request, f"Logged the {ENTRY_TITLES[kind]}.")
-            if kind == "episode":
-                _announce_red_flag(request, entry)
-            return redirect(_next_url(request, reverse("today")))
-    return render(
-        request,
-        "logbook/entry_form.html",
-        {"form": form, "kind": kind, "title": f"Log a {ENTRY_TITLES[kind]}", "is_new": True},
-        status=400 if form.errors else 200,
-    )
+    initial = {k: v for k, v in request.GET.items() if k in ENTRY_FORMS[kind].base_fields}
+    return _entry_form_page(request, kind, initial=initial)
 
 
 @login_required
 def entry_edit(request, kind, pk):
     entry = selectors.entry_get(user=request.user, kind=kind, pk=pk)
-    form_class = ENTRY_FORMS[kind]
-    form = form_class(request.POST or None, instance=entry, user=request.user)
+    return _entry_form_page(request, kind, entry=entry)
+
+
+def _entry_form_page(request, kind, *, entry=None, initial=None):
+    """The full form for a new entry (`entry` None) or an existing one: validate, save
+    through the logbook service, and show service errors next to their fields."""
+    is_new = entry is None
+    form = ENTRY_FORMS[kind](request.POST or None, instance=entry, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.entry_update(entry=entry, **form.service_fields())
+            if is_new:
+                entry = LOG[kind](user=request.user, **form.service_fields())
+            else:
+                services.entry_update(entry=entry, **form.service_fields())
         except ValidationError as error:
             add_service_errors(form, error, rename=getattr(form, "rename", None))
         else:
-            messages.success(request, f"Saved the {ENTRY_TITLES[kind]}.")
+            done, after = ("Logged", "today") if is_new else ("Saved", "history")
+            messages.success(request, f"{done} the {ENTRY_TITLES[kind]}.")
             if kind == "episode":
                 _announce_red_flag(request, entry)
-            return redirect(_next_url(request, reverse("history")))
-    return render(
-        request,
-        "logbook/entry_form.html",
-        {"form": form, "kind": kind, "entry": entry, "title": f"Edit the {ENTRY_TITLES[kind]}"},
-        status=400 if form.errors else 200,
-    )
+            return redirect(_next_url(request, reverse(after)))
+    title = f"Log a {ENTRY_TITLES[kind]}" if is_new else f"Edit the {ENTRY_TITLES[kind]}"
+    context = {"form": form, "kind": kind, "title": title}
+    context.update({"is_new": True} if is_new else {"entry": entry})
+    return render(request, "logbook/entry_form.html", context, status=400 if form.errors else 200)
 
 
 @login_required
