@@ -4,7 +4,7 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reminders import services
+from reminders import events, inbox, plans
 from reminders.models import CHANNEL_NAMES, Delivery, Notification, Plan
 from tracker.api import HourMinuteField, StrictModelSerializer, StrictSerializerMixin
 
@@ -17,11 +17,11 @@ class PlanSerializer(StrictModelSerializer):
 
     class Meta:
         model = Plan
-        fields = [*services.PLAN_FIELDS, "next_due_at"]
+        fields = [*plans.PLAN_FIELDS, "next_due_at"]
         read_only_fields = ["next_due_at"]
 
     def update(self, instance, validated_data):
-        return services.plan_update(plan=instance, **validated_data)
+        return plans.plan_update(plan=instance, **validated_data)
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -43,7 +43,7 @@ class PlanView(generics.RetrieveUpdateAPIView):
     queryset = Plan.objects.none()  # names the model for the schema; the object is the user's own plan
 
     def get_object(self):
-        return services.plan_get(user=self.request.user)
+        return plans.plan_get(user=self.request.user)
 
 
 class DeliveryList(generics.ListAPIView):
@@ -58,7 +58,7 @@ class TestReminderView(APIView):
     @extend_schema(request=None, responses={202: DeliverySerializer(many=True)})
     def post(self, request):
         with transaction.atomic():
-            rows = services.delivery_test_send(user=request.user)
+            rows = events.delivery_test_send(user=request.user)
         return Response(DeliverySerializer(rows, many=True).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -92,7 +92,7 @@ class PushSubscriptionView(APIView):
         keys = serializer.validated_data.get("keys") or {}
         if not keys:
             raise serializers.ValidationError({"keys": ["Give both p256dh and auth."]})
-        services.push_subscribe(
+        inbox.push_subscribe(
             user=request.user, endpoint=serializer.validated_data["endpoint"], p256dh=keys["p256dh"], auth=keys["auth"]
         )
         return Response(status=status.HTTP_201_CREATED)
@@ -101,5 +101,5 @@ class PushSubscriptionView(APIView):
     def delete(self, request):
         serializer = PushSubscriptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.push_unsubscribe(user=request.user, endpoint=serializer.validated_data["endpoint"])
+        inbox.push_unsubscribe(user=request.user, endpoint=serializer.validated_data["endpoint"])
         return Response(status=status.HTTP_204_NO_CONTENT)

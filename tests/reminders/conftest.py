@@ -4,15 +4,15 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connections
 
-from reminders import services
+from reminders import plans
 from reminders.models import Plan
 from tests.conftest import redis_available
 from tracker.celery import app as celery_app
 
 
 def make_plan(user, **fields) -> Plan:
-    plan = services.plan_get(user=user)
-    return services.plan_update(plan=plan, **fields) if fields else plan
+    plan = plans.plan_get(user=user)
+    return plans.plan_update(plan=plan, **fields) if fields else plan
 
 
 def wait_for(predicate, timeout=20.0, interval=0.1):

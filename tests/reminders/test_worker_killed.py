@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from reminders import services
+from reminders import dispatch
 from reminders.models import Delivery, Plan, Status
 from tests.conftest import redis_available
 from tests.reminders.conftest import make_plan, purge_broker, wait_for
@@ -138,7 +138,7 @@ def test_a_worker_killed_mid_webhook_leaves_one_delivery_sent_after_its_lease(
             Plan.objects.filter(pk=plan.pk).update(next_due_at=slot)
 
             first = start_worker_process(log_path)
-            assert services.reminders_dispatch().enqueued == 1
+            assert dispatch.reminders_dispatch().enqueued == 1
             assert receiver.first_arrived.wait(90), log_path.read_text()
             row = Delivery.objects.get(user=alice)
             assert (row.status, row.attempts) == (Status.SENDING, 1)
@@ -146,18 +146,18 @@ def test_a_worker_killed_mid_webhook_leaves_one_delivery_sent_after_its_lease(
 
             os.kill(first.pid, signal.SIGKILL)  # between the webhook call and recording it
             assert first.wait(10) == -signal.SIGKILL
-            services.reminders_dispatch()  # the lease still runs: nobody else may take the row
+            dispatch.reminders_dispatch()  # the lease still runs: nobody else may take the row
             row.refresh_from_db()
             assert (row.status, row.attempts, len(receiver.requests)) == (Status.SENDING, 1, 1)
 
             second = start_worker_process(log_path)
             assert wait_for(lambda: timezone.now() > row.claimed_until, timeout=LEASE_SECONDS + 5)
-            services.reminders_dispatch()  # the lease lapsed: the sweep puts the row back and enqueues it
+            dispatch.reminders_dispatch()  # the lease lapsed: the sweep puts the row back and enqueues it
             assert wait_for(lambda: Delivery.objects.get(pk=row.pk).status == Status.SENT, timeout=90), (
                 log_path.read_text()
             )
 
-            services.reminders_dispatch()  # a later tick finds nothing left to send
+            dispatch.reminders_dispatch()  # a later tick finds nothing left to send
             time.sleep(1.0)
             deliveries = list(Delivery.objects.for_user(alice).values_list("slot", "channel", "status", "attempts"))
             assert deliveries == [(slot, "webhook", Status.SENT, 2)]
