@@ -3,18 +3,29 @@ logbook entry (an electrolyte cue after hard, sweaty exercise; tips after a cram
 They go through the same outbox and pipeline as scheduled ones."""
 
 import datetime as dt
+import math
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from reminders import dispatch
-from reminders.models import Delivery, Kind, Prompt
+from reminders.models import Delivery, Kind, Plan, Prompt
 from reminders.plans import plan_get
 from tracker.logbook import advice
 from tracker.logbook.models import Activity, Episode, Intensity
 
 EVENT_BACKFILL_LIMIT = dt.timedelta(hours=2)
+TEST_SEND_EVERY = dt.timedelta(minutes=1)
+
+
+class SendTooSoon(Exception):
+    """A test reminder went out less than a minute ago."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"One test reminder a minute: try again in {retry_after} s.")
 
 
 def _create_and_enqueue(
@@ -23,21 +34,39 @@ def _create_and_enqueue(
     now = timezone.now()
     rows = [
         Delivery.objects.create(
-            user=user, kind=kind, prompt=prompt, slot=now, channel=channel, payload=payload or {}, next_attempt_at=now
+            user=user,
+            kind=kind,
+            prompt=prompt,
+            slot=now,
+            channel=channel,
+            payload=payload or {},
+            next_attempt_at=now,
+            queued_at=now,
         )
         for channel in channels
     ]
-    ids = [row.id for row in rows]
-    transaction.on_commit(lambda: dispatch.deliveries_enqueue(delivery_ids=ids))
+    published = [(row.id, row.channel) for row in rows]
+    transaction.on_commit(lambda: dispatch.deliveries_enqueue_rows(rows=published))
     return rows
 
 
 def delivery_test_send(*, user) -> list[Delivery]:
-    """A reminder now, through the real pipeline, on each of the plan's channels."""
+    """A reminder now, through the real pipeline, on each of the plan's channels. One a
+    minute per user (SendTooSoon otherwise): each sends email, push and webhooks."""
     plan = plan_get(user=user)
     if not plan.channels:
         raise ValidationError({"channels": "Choose at least one channel first."})
+    now = timezone.now()
     with transaction.atomic():
+        # The claim: of two requests at once, only one moves test_sent_at.
+        claimed = (
+            Plan.objects.filter(pk=plan.pk)
+            .filter(Q(test_sent_at__isnull=True) | Q(test_sent_at__lte=now - TEST_SEND_EVERY))
+            .update(test_sent_at=now)
+        )
+        if not claimed:
+            last = Plan.objects.filter(pk=plan.pk).values_list("test_sent_at", flat=True).get()
+            raise SendTooSoon(retry_after=max(1, math.ceil((last + TEST_SEND_EVERY - now).total_seconds())))
         return _create_and_enqueue(user=user, kind=Kind.TEST, prompt=Prompt.DRINK, channels=plan.channels)
 
 

@@ -13,6 +13,7 @@ from reminders.outbound import url_allowed
 from tracker.diary import day_bounds, diary_day
 
 SNOOZE = dt.timedelta(hours=1)
+SNOOZE_MAX = dt.timedelta(days=366)
 
 # The fields a user may change, by page or API (the API serializer lists the same).
 PLAN_FIELDS = (
@@ -78,13 +79,26 @@ def plan_update(*, plan: Plan, **fields) -> Plan:
         raise ValidationError({"webhook_url": "Give the address to POST to, or untick the webhook channel."})
     if plan.webhook_url and (reason := url_allowed(plan.webhook_url)):
         raise ValidationError({"webhook_url": reason})
+    if plan.snoozed_until is not None:
+        _check_snooze(plan.snoozed_until)
     plan.full_clean(exclude=["user", "webhook_secret", "next_due_at", "dispatch_token"])
     _reschedule(plan, now=timezone.now())
     plan.save()
     return plan
 
 
+def _check_snooze(until: dt.datetime) -> None:
+    if timezone.is_naive(until):
+        raise ValidationError({"snoozed_until": "Include a UTC offset (for example 2026-10-26T07:30:00+01:00)."})
+    if until > timezone.now() + SNOOZE_MAX:
+        raise ValidationError(
+            {"snoozed_until": "Snooze for at most a year; to stop reminders for longer, turn them off."}
+        )
+
+
 def plan_snooze(*, plan: Plan, until: dt.datetime | None) -> Plan:
+    if until is not None:
+        _check_snooze(until)
     plan.snoozed_until = until
     _reschedule(plan, now=timezone.now())
     plan.save(update_fields=["snoozed_until", "next_due_at", "next_prompt", "updated_at"])

@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections import defaultdict
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from reminders import dispatch
 from reminders.channels import CHANNELS, ChannelError
-from reminders.dispatch import MAX_ATTEMPTS, ids_param, slot_expiry
+from reminders.dispatch import LOCAL_CHANNELS, MAX_ATTEMPTS, ids_param, is_outbound, slot_expiry
 from reminders.models import Delivery, Kind, Prompt, Status
 from reminders.wording import fluid_for, message_for, pace_at
 from tracker.diary import diary_day
@@ -24,7 +25,6 @@ from tracker.diary import diary_day
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(seconds=getattr(settings, "REMINDER_LEASE_SECONDS", 120))
-LOCAL_CHANNELS = {"in_app"}  # channels that only write to our own database
 
 # Only what wording and pacing read: a chunk is hundreds of rows.
 SEND_FIELDS = (
@@ -37,6 +37,7 @@ SEND_FIELDS = (
     "attempts",
     "payload",
     "user__id",
+    "user__is_active",
     "user__email",
     "user__email_verified_at",
     "user__timezone",
@@ -90,6 +91,13 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
     )
     if not rows:
         return counts
+    inactive = [row.id for row in rows if not row.user.is_active]
+    if inactive:
+        # A deactivated account gets nothing, whatever was queued before.
+        counts["skipped"] += Delivery.objects.filter(id__in=ids_param(inactive), status=Status.PENDING).update(
+            status=Status.SKIPPED, error="The account is deactivated.", claimed_until=None
+        )
+        rows = [row for row in rows if row.user.is_active]
     days = {row.id: (row.user_id, diary_day(row.slot, row.user.zone, row.user.day_starts_at)) for row in rows}
     fluid = fluid_for(set(days.values()))
 
@@ -152,6 +160,9 @@ def _send_one(row: Delivery, token: str) -> str:
         if channel is None:
             raise ChannelError(f"Unknown channel {row.channel!r}", permanent=True)
         channel.send(row)
+    except SoftTimeLimitExceeded:
+        _record_failure(row, token, "Took too long; will try again.", permanent=False)
+        raise  # the task ends here; nothing else of it runs past its time
     except ChannelError as error:
         return _record_failure(row, token, error.message, permanent=error.permanent)
     except Exception as error:  # a bug or an unexpected library error: retry, and log it
@@ -166,6 +177,10 @@ def _record_failure(row: Delivery, token: str, message: str, *, permanent: bool)
         _record(row, token, status=Status.FAILED, error=message[:2000])
         return "failed"
     delay = _retry_delay(row.attempts)
-    _record(row, token, status=Status.PENDING, error=message[:2000], next_attempt_at=timezone.now() + delay)
-    dispatch.deliveries_enqueue(delivery_ids=[row.id], countdown=delay.total_seconds())
+    retry_at = timezone.now() + delay
+    # Published now with a countdown: queued as of the retry time, so the sweep leaves it.
+    _record(row, token, status=Status.PENDING, error=message[:2000], next_attempt_at=retry_at, queued_at=retry_at)
+    dispatch.deliveries_enqueue(
+        delivery_ids=[row.id], outbound=is_outbound(row.channel), countdown=delay.total_seconds()
+    )
     return "retry"

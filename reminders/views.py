@@ -30,12 +30,13 @@ def plan_settings(request):
         else:
             messages.success(request, "Reminder settings saved.")
             return redirect("reminders-settings")
+    return _settings_page(request, plan=plan, form=form)
+
+
+def _settings_page(request, *, plan, form, status=200):
     deliveries = list(Delivery.objects.for_user(request.user)[:RECENT])
-    return render(
-        request,
-        "reminders/settings.html",
-        {"form": form, "plan": plan, "deliveries": deliveries, "vapid_public_key": settings.VAPID_PUBLIC_KEY},
-    )
+    context = {"form": form, "plan": plan, "deliveries": deliveries, "vapid_public_key": settings.VAPID_PUBLIC_KEY}
+    return render(request, "reminders/settings.html", context, status=status)
 
 
 @login_required
@@ -43,6 +44,13 @@ def plan_settings(request):
 def test_send(request):
     try:
         rows = events.delivery_test_send(user=request.user)
+    except events.SendTooSoon as too_soon:
+        # The page again, saying when to try; 429 so scripts and the browser know too.
+        messages.error(request, str(too_soon))
+        plan = plans.plan_get(user=request.user)
+        response = _settings_page(request, plan=plan, form=PlanForm(instance=plan), status=429)
+        response["Retry-After"] = str(too_soon.retry_after)
+        return response
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

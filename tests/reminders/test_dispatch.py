@@ -23,7 +23,7 @@ def no_broker(monkeypatch):
     # These tests drive the services directly; publishing is covered by the worker tests.
     published = []
 
-    def enqueue(*, delivery_ids, countdown=None):
+    def enqueue(*, delivery_ids, outbound=False, countdown=None):
         published.append(delivery_ids)
         return 0
 
@@ -248,8 +248,35 @@ def test_deliveries_older_than_90_days_are_pruned(alice):
     Delivery.objects.filter(pk=old.pk).update(created_at=berlin(2026, 1, 1, 8))
     recent = Delivery.objects.create(user=alice, slot=berlin(2026, 6, 1, 8), channel="in_app")
     with time_machine.travel(berlin(2026, 6, 10, 8), tick=False):
-        assert dispatch.deliveries_prune() == 1
+        assert dispatch.reminders_prune() == (1, 0)
     assert list(Delivery.objects.values_list("id", flat=True)) == [recent.id]
+
+
+def test_pruning_deletes_in_id_bounded_batches_and_notifications_have_a_retention(alice, bob, monkeypatch, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reminders.tasks import prune_deliveries
+
+    monkeypatch.setattr(dispatch, "PRUNE_BATCH", 10)
+    settings.REMINDER_NOTIFICATION_RETENTION_DAYS = 30
+    long_ago = berlin(2026, 1, 1, 8)
+    old = [Delivery(user=alice, kind="test", slot=long_ago, channel="in_app", created_at=long_ago) for _ in range(25)]
+    Delivery.objects.bulk_create(old)
+    kept = Delivery.objects.create(user=bob, slot=berlin(2026, 6, 1, 8), channel="in_app")
+    Notification.objects.bulk_create(
+        [Notification(user=alice, title="old", body="", created_at=berlin(2026, 5, 1, 8)) for _ in range(12)]
+        + [Notification(user=bob, title="recent", body="", delivery=kept, created_at=berlin(2026, 6, 1, 8))]
+    )
+    with time_machine.travel(berlin(2026, 6, 10, 8), tick=False), CaptureQueriesContext(connection) as ctx:
+        prune_deliveries()  # the periodic task
+    assert list(Delivery.objects.values_list("id", flat=True)) == [kept.id]
+    assert list(Notification.objects.values_list("title", flat=True)) == ["recent"]
+    deletes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("DELETE")]
+    # 25 deliveries in batches of at most 10, 12 notifications in two batches: never one
+    # unbounded DELETE of every old row.
+    assert len([sql for sql in deletes if "reminders_delivery" in sql.split("WHERE")[0]]) == 3
+    assert len([sql for sql in deletes if "reminders_notification" in sql.split("WHERE")[0]]) == 2
 
 
 def test_sending_a_chunk_runs_the_same_queries_for_1_and_40_reminders(db):

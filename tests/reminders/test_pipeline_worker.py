@@ -12,7 +12,7 @@ from django.utils import timezone
 from reminders import channels, dispatch, sending
 from reminders.models import Delivery, Notification, Plan, Status
 from tests.conftest import require
-from tests.reminders.conftest import make_plan, wait_for
+from tests.reminders.conftest import make_plan, run_workers, wait_for
 from tracker.celery import app as celery_app
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -187,10 +187,8 @@ def private_redis(needs_redis, settings_fast, monkeypatch):
 
 
 def test_a_broker_outage_delays_deliveries_and_loses_none(private_redis, alice, alice_api):
-    from celery.contrib.testing.worker import start_worker
-
     plan = all_window_plan(alice)
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with run_workers(["celery"]):  # in-app only
         make_due(plan, seconds_ago=60)
         dispatch.reminders_dispatch()
         assert wait_for(lambda: statuses(alice) == [Status.SENT])

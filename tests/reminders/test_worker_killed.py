@@ -82,7 +82,7 @@ def database_url() -> str:
 
 def start_worker_process(log_path) -> subprocess.Popen:
     """A real worker in its own process, on the test database and this process's broker
-    (tests.parallel shifts the Redis database per xdist process) and default queue."""
+    (tests.parallel shifts the Redis database per xdist process), consuming both queues."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tracker.settings",
@@ -92,9 +92,9 @@ def start_worker_process(log_path) -> subprocess.Popen:
         "REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
         "OUTBOUND_ALLOW_PRIVATE": "true",
     }
-    queue = celery_app.conf.task_default_queue
+    queues = ",".join([celery_app.conf.task_default_queue, settings.OUTBOUND_QUEUE])
     command = [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", "solo", "--concurrency", "1"]
-    command += ["-Q", queue, "-n", f"killtest-{uuid.uuid4().hex[:8]}@%h", "--loglevel", "INFO"]
+    command += ["-Q", queues, "-n", f"killtest-{uuid.uuid4().hex[:8]}@%h", "--loglevel", "INFO"]
     command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
     with open(log_path, "ab") as log:
         return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -118,7 +118,6 @@ def stop(process: subprocess.Popen | None):
 def test_a_worker_killed_mid_webhook_leaves_one_delivery_sent_after_its_lease(
     needs_postgres, alice, settings, tmp_path
 ):
-    settings.REMINDER_SWEEP_GRACE_SECONDS = 0  # the recovery sweep below may take the row at once
     log_path = tmp_path / "workers.log"
     first = second = None
     empty_broker()
