@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from reminders import dispatch
+from reminders import dispatch, events
 from reminders.models import Delivery, Plan, Status
 from tests.conftest import redis_available
 from tests.reminders.conftest import make_plan, purge_broker, wait_for
@@ -80,7 +80,7 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker_process(log_path) -> subprocess.Popen:
+def start_worker_process(log_path, *, pool="solo", **env_extra) -> subprocess.Popen:
     """A real worker in its own process, on the test database and this process's broker
     (tests.parallel shifts the Redis database per xdist process), consuming both queues."""
     env = {
@@ -91,9 +91,10 @@ def start_worker_process(log_path) -> subprocess.Popen:
         "VAR_DIR": str(settings.VAR_DIR),
         "REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
         "OUTBOUND_ALLOW_PRIVATE": "true",
+        **env_extra,
     }
     queues = ",".join([celery_app.conf.task_default_queue, settings.OUTBOUND_QUEUE])
-    command = [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", "solo", "--concurrency", "1"]
+    command = [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", pool, "--concurrency", "1"]
     command += ["-Q", queues, "-n", f"killtest-{uuid.uuid4().hex[:8]}@%h", "--loglevel", "INFO"]
     command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
     with open(log_path, "ab") as log:
@@ -169,4 +170,42 @@ def test_a_worker_killed_mid_webhook_leaves_one_delivery_sent_after_its_lease(
         stop(first)
         stop(second)
         empty_broker()  # the killed worker's unacknowledged message must not reach a later test
+        connections.close_all()
+
+
+def test_an_outbound_task_past_its_soft_time_limit_puts_its_row_back_for_a_retry(
+    needs_postgres, alice, settings, tmp_path
+):
+    """The soft time limit is the backstop for what the per-call deadline does not cover
+    (here the deadline is set far off): the task is stopped, its row recorded for a
+    retry, and the worker goes on. Time limits need the prefork pool, as in production."""
+    from tests.reminders.receivers import RawReceiver, drip
+
+    log_path = tmp_path / "workers.log"
+    process = None
+    empty_broker()
+    try:
+        with RawReceiver(drip(every=1.0, limit=60)) as receiver:
+            make_plan(alice, channels=["webhook"], webhook_url=receiver.url)
+            process = start_worker_process(
+                log_path,
+                pool="prefork",
+                OUTBOUND_DEADLINE_SECONDS="60",
+                REMINDER_OUTBOUND_SOFT_TIME_LIMIT="3",
+                REMINDER_RETRY_BASE_SECONDS="600",
+            )
+            [row] = events.delivery_test_send(user=alice)  # published on the outbound queue after commit
+            assert wait_for(lambda: receiver.connections == 1, timeout=90), log_path.read_text()
+            started = time.monotonic()
+            assert wait_for(lambda: Delivery.objects.get(pk=row.pk).status == Status.PENDING, timeout=15), (
+                log_path.read_text()
+            )
+            stopped_after = time.monotonic() - started
+            row.refresh_from_db()
+            assert row.attempts == 1 and "too long" in row.error
+            assert stopped_after < 6, stopped_after
+            assert process.poll() is None  # the worker lives on
+    finally:
+        stop(process)
+        empty_broker()
         connections.close_all()
