@@ -179,10 +179,12 @@ def test_a_deactivated_user_gets_nothing(alice, no_publish):
     [
         ("9999-12-31T23:59:59+00:00", "between the years"),
         ("2026-12-01T10:00:00", "UTC offset"),
-        ((timezone.now() + dt.timedelta(days=400)).isoformat(), "at most a year"),
+        ("in 400 days", "at most a year"),
     ],
 )
 def test_snoozed_until_needs_an_offset_and_a_sane_date(alice_api, value, message):
+    if value == "in 400 days":
+        value = (timezone.now() + dt.timedelta(days=400)).isoformat()
     response = alice_api.patch("/api/v1/reminders/plan/", {"snoozed_until": value}, format="json")
     assert response.status_code == 400, response.content
     assert message in " ".join(response.json()["snoozed_until"])
