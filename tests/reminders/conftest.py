@@ -6,6 +6,7 @@ import pytest
 from celery.contrib.testing.worker import TestWorkController, setup_app_for_worker
 from celery.worker import state as worker_state
 from django.db import connections
+from kombu.asynchronous import set_event_loop
 
 from reminders import plans
 from reminders.models import Plan
@@ -78,7 +79,18 @@ def run_workers(*queue_sets, hostname="tests"):
         for thread in workers:
             thread.join(20)
         worker_state.should_terminate = None
+        # The next worker of this process starts with a fresh event loop, not this one's.
+        set_event_loop(None)
         assert not any(thread.is_alive() for thread in workers), "a worker thread did not stop"
+
+
+def empty_broker():
+    if redis_available():
+        import redis
+
+        redis.Redis.from_url(celery_app.conf.broker_url).flushdb()
+    else:
+        purge_broker()
 
 
 @pytest.fixture
@@ -86,12 +98,10 @@ def worker(settings_fast):
     """Real Celery workers in threads, on the configured broker (Redis in CI, kombu's
     filesystem transport otherwise): one on the default queue (dispatcher, in-app), one
     on the outbound queue (webhook, push, email), as `make run` and production run them."""
-    if redis_available():
-        import redis
-
-        redis.Redis.from_url(celery_app.conf.broker_url).flushdb()
-    else:
-        purge_broker()
+    empty_broker()
     with run_workers([QUEUES[0]], [QUEUES[1]]):
         yield
+    # Retries still waiting (a worker hands its unfinished messages back when it stops)
+    # must not reach a later test's worker, which would consume both queues.
+    empty_broker()
     connections.close_all()
