@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from tracker.diary import local_to_utc
-from tracker.reports import analysis, charts, selectors
+from tracker.reports import analysis, selectors
 from tracker.reports.models import WeeklySnapshot
 from tracker.reports.registry import context_items
 from tracker.reports.series import series_build
+from tracker.reports.summary import weekly_email_png
 from tracker.reports.weeks import user_today, week_label, week_start_of
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,8 @@ def weekly_report_email(*, user, snapshot: WeeklySnapshot) -> EmailMultiAlternat
     )
     message.attach_alternative(render_to_string("reports/email/weekly.html", context), "text/html")
     message.mixed_subtype = "related"
-    image = MIMEImage(charts.weekly_chart(data, fmt="png"), "png")
+    # The page's three charts, stacked in one PNG (summary reads the 12 weeks of counts).
+    image = MIMEImage(weekly_email_png(user=user, report=data), "png")
     image.add_header("Content-ID", f"<{context['chart_cid']}>")
     image.add_header("Content-Disposition", "inline", filename="week.png")
     message.attach(image)
