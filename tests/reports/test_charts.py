@@ -88,7 +88,8 @@ def test_each_chart_says_what_it_shows_in_words():
     )
     assert severity.summary == "Worst: 9 of 10 on Sat 21 Nov. 2 of 5 cramps came at night. 1 day not logged."
     assert weeks.summary.startswith(
-        "Logged in 10 of the 12 weeks; 2.1 cramps a week on average over 9 full weeks, most (4) in the week of 5 Oct 2026"
+        "Logged in 10 of the 12 weeks; 2.1 cramps a week on average over 9 full weeks,"
+        " most (4) in the week of 5 Oct 2026"
     )
     assert weeks.summary.endswith("This week so far: 1 cramp.")
     assert fluid.summary in charts.svg(fluid)  # the <desc> screen readers get

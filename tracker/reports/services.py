@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from tracker import human
 from tracker.diary import local_to_utc
 from tracker.reports import analysis, selectors
 from tracker.reports.models import WeeklySnapshot
@@ -146,7 +147,8 @@ def weekly_report_email(*, user, snapshot: WeeklySnapshot) -> EmailMultiAlternat
         "chart_cid": "weekly-chart",
     }
     message = EmailMultiAlternatives(
-        subject=f"Your cramp and hydration week {data['week']} ({data['starts_on']} to {data['ends_on']})",
+        subject="Your cramp and hydration week, "
+        + human.date_range(dt.date.fromisoformat(data["starts_on"]), dt.date.fromisoformat(data["ends_on"])),
         body=render_to_string("reports/email/weekly.txt", context),
         to=[user.email],
     )
