@@ -134,3 +134,11 @@ def test_another_users_data_never_shows_in_the_summary(alice, bob):
     _doctor_data(bob)
     text = _text(_get(alice, "/reports/print/", {"start": "2026-10-13", "end": "2026-11-09"}).content.decode())
     assert "Example tablet" not in text and "None logged in this range" in text
+
+
+def test_cramps_on_most_of_the_last_nights_are_a_red_flag_in_the_summary(alice):
+    for day in range(3, 9):  # 3–8 Nov: six nights
+        EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, day, 23, 0), context="asleep")
+    text = _text(_get(alice, "/reports/print/", {"start": "2026-10-13", "end": "2026-11-09"}).content.decode())
+    flags = text[text.index("Red flags") : text.index("Outcome measures")]
+    assert "None logged" not in flags and "6 nights" in flags
