@@ -4,6 +4,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tracker import human
 
@@ -65,3 +67,26 @@ def test_counts_in_words():
     assert human.count(1, "day") == "1 day"
     assert human.count(3, "cramp") == "3 cramps"
     assert human.count(2, "more logged day", "more logged days") == "2 more logged days"
+
+
+@given(start=st.dates(dt.date(1990, 1, 1), dt.date(2090, 1, 1)), days=st.integers(0, 800))
+def test_any_range_names_both_ends_and_the_final_year(start, days):
+    end = start + dt.timedelta(days=days)
+    text = human.date_range(start, end)
+    assert text.endswith(f"{end.day} {end:%b %Y}")
+    assert text.startswith(str(start.day))
+    assert (str(start.year) in text) and (text.count(str(end.year)) >= 1)
+
+
+def test_the_template_filters_take_iso_strings_and_use_the_current_zone():
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    template = Template(
+        '{% load human %}{{ a|date_range:b }} · {{ a|day_short }} · {{ when|moment }} · {{ 2|counted:"day" }}'
+    )
+    with timezone.override(NEW_YORK):
+        out = template.render(
+            Context({"a": "2026-11-16", "b": "2026-11-22", "when": dt.datetime(2026, 11, 30, 7, 4, tzinfo=dt.UTC)})
+        )
+    assert out == "16–22 Nov 2026 · Mon 16 Nov · Mon 30 Nov 2026, 02:04 · 2 days"
