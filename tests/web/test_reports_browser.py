@@ -16,6 +16,8 @@ from tests.web.test_layout import _check
 
 pytestmark = pytest.mark.browser
 
+# A first visit builds the week's snapshot and the 84-day analysis: allow for a busy CI box.
+PAGE_TIMEOUT = 30_000
 REPORT_PAGES = {"weekly": "/reports/weekly/", "factors": "/reports/factors/", "print": "/reports/print/"}
 
 CHART_TEXT_JS = """
@@ -58,7 +60,7 @@ def test_report_pages_fit_the_screen_with_legible_charts_and_pass_axe(
     log_in(browser_context, live_server, demo)
     failures = {}
     for name, url in REPORT_PAGES.items():
-        web_page.goto(url)
+        web_page.goto(url, timeout=PAGE_TIMEOUT)
         screenshot(web_page, viewport, f"reports-{name}")
         for details in web_page.locator("main details").all():
             details.evaluate("el => el.open = true")
@@ -79,7 +81,7 @@ def test_the_four_week_summary_of_the_demo_data_prints_on_two_pages_with_the_typ
     web_page, browser_context, live_server, demo, viewport
 ):
     log_in(browser_context, live_server, demo)
-    web_page.goto(REPORT_PAGES["print"])
+    web_page.goto(REPORT_PAGES["print"], timeout=PAGE_TIMEOUT)
     web_page.get_by_label("Name", exact=True).fill("Jane Example")
     web_page.get_by_label("Date of birth").fill("3 May 1961")
     pdf = PdfReader(io.BytesIO(web_page.pdf(format="A4")))
@@ -102,19 +104,19 @@ def test_the_print_button_prints_and_the_name_stays_on_the_device_only_when_aske
     web_page, browser_context, live_server, demo, viewport
 ):
     log_in(browser_context, live_server, demo)
-    web_page.goto(REPORT_PAGES["print"])
+    web_page.goto(REPORT_PAGES["print"], timeout=PAGE_TIMEOUT)
     web_page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
     web_page.get_by_role("button", name="Print / Save as PDF").click()
     assert web_page.evaluate("window.printed") == 1
     name = web_page.get_by_label("Name", exact=True)
     name.fill("Jane Example")
-    web_page.reload()
+    web_page.reload(timeout=PAGE_TIMEOUT)
     assert web_page.get_by_label("Name", exact=True).input_value() == ""  # not kept unless asked
     web_page.get_by_label("Name", exact=True).fill("Jane Example")
     web_page.get_by_label("Remember them on this device").check()
-    web_page.reload()
+    web_page.reload(timeout=PAGE_TIMEOUT)
     assert web_page.get_by_label("Name", exact=True).input_value() == "Jane Example"
     web_page.get_by_label("Remember them on this device").uncheck()
-    web_page.reload()
+    web_page.reload(timeout=PAGE_TIMEOUT)
     assert web_page.get_by_label("Name", exact=True).input_value() == ""
     assert web_page.console_errors == []
