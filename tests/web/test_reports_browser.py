@@ -82,6 +82,8 @@ def test_the_four_week_summary_of_the_demo_data_prints_on_two_pages_with_the_typ
 ):
     log_in(browser_context, live_server, demo)
     web_page.goto(REPORT_PAGES["print"], timeout=PAGE_TIMEOUT)
+    blank = unicodedata.normalize("NFKC", PdfReader(io.BytesIO(web_page.pdf(format="A4"))).pages[0].extract_text())
+    assert "e.g." not in blank  # an empty field prints as a line to write on, not its hint
     web_page.get_by_label("Name", exact=True).fill("Jane Example")
     web_page.get_by_label("Date of birth").fill("3 May 1961")
     pdf = PdfReader(io.BytesIO(web_page.pdf(format="A4")))
