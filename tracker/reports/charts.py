@@ -20,6 +20,7 @@ logged" is a hatch pattern, never a paler shade of "no".
 """
 
 import datetime as dt
+import itertools
 import math
 
 from tracker import human
@@ -72,7 +73,14 @@ def _legend(entries: list[tuple[str, str]], y: float) -> tuple[list, float]:
     return items, y + row_height
 
 
+def _outline(x: float, y: float, w: float, h: float) -> list:
+    corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]
+    return [Line(*a, *b, INK, 1.5, dash=True) for a, b in itertools.pairwise(corners)]
+
+
 def _swatch(kind: str, cx: float, cy: float) -> list:
+    if kind == "partial":
+        return [Rect(cx - 6, cy - 6, 12, 12, SKY), *_outline(cx - 6, cy - 6, 12, 12)]
     if kind == "hatch":
         return [Rect(cx - 6, cy - 6, 12, 12, "#ffffff", hatch=True)]
     if kind == "goal":
@@ -201,7 +209,7 @@ def weeks_chart(*, weeks: list[dict]) -> Chart:
     legend, top = _legend(
         [
             ("bar:" + BLUE, "cramps in a week"),
-            ("bar:" + SKY, "week under way or under 4 days logged"),
+            ("partial", "week under way or under 4 days logged"),
             ("hatch", "not logged"),
         ],
         16,
@@ -224,6 +232,9 @@ def weeks_chart(*, weeks: list[dict]) -> Chart:
             full = w["complete"] and w["logged_days"] >= 4
             h = plot_h * w["cramps"] / ymax
             items.append(Rect(x - bar_w / 2, plot_top + plot_h - h, bar_w, h, BLUE if full else SKY))
+            if not full:
+                # Not by colour alone: a dashed outline marks the weeks that are not comparable.
+                items.extend(_outline(x - bar_w / 2, plot_top + plot_h - h, bar_w, h))
             items.append(Text(x, plot_top + plot_h - h - 3, str(w["cramps"]), TICK, "middle", INK))
         # Right-aligned on the latest week, so the labels that show are the recent ones.
         if (len(weeks) - 1 - i) % label_every == 0:
