@@ -128,6 +128,6 @@ def test_the_print_views_pdf_contains_the_weeks_figures(needs_chromium, chromium
     context.close()
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Cramp diary summary" in text
-    assert "1234" in text  # the day's fluid in the day-by-day table
+    assert "1,234 ml a day" in text  # the fluid of the one day with drinks logged
     assert "2.5" in text  # minutes cramping
     assert "Show" not in text  # the range form is not printed

@@ -142,3 +142,13 @@ def test_cramps_on_most_of_the_last_nights_are_a_red_flag_in_the_summary(alice):
     text = _text(_get(alice, "/reports/print/", {"start": "2026-10-13", "end": "2026-11-09"}).content.decode())
     flags = text[text.index("Red flags") : text.index("Outcome measures")]
     assert "None logged" not in flags and "6 nights" in flags
+
+
+def test_a_us_user_reads_fluid_in_fl_oz_on_the_page_and_the_chart(alice):
+    alice.units = "us"
+    alice.save(update_fields=["units"])
+    IntakeFactory(user=alice, taken_at=local(alice, 2026, 11, 3, 9, 0), volume_ml=946)
+    html = _get(alice, "/reports/weekly/", {"week": "2026-W45"}).content.decode()
+    assert "32 fl oz" in html  # the day's fluid in the day-by-day table
+    assert re.search(r">\d+ oz</text>", html)  # the chart's axis
+    assert "Goal of " in html and " fl oz met on" in html

@@ -45,6 +45,7 @@ from tracker.reports.drawing import (  # noqa: F401  (svg, png, stack: the calle
 BLUE = "#0072B2"
 SKY = "#56B4E9"
 VERMILLION = "#D55E00"
+ML_PER_FL_OZ = 29.5735295625
 
 
 def _nice_step(top: float, ticks: int = 4) -> float:
@@ -131,8 +132,13 @@ def _plot_frame(left: float, top: float, width: float, height: float, ymax: floa
     return items
 
 
-def fluid_chart(*, days: list[dict], goal_ml: int) -> Chart:
-    """Effective fluid per day against the goal; a triangle over each day with cramps."""
+def _volume(ml: float, us: bool) -> str:
+    return f"{round(ml / ML_PER_FL_OZ)} fl oz" if us else _litres(ml)
+
+
+def fluid_chart(*, days: list[dict], goal_ml: int, us: bool = False) -> Chart:
+    """Effective fluid per day against the goal; a triangle over each day with cramps.
+    The axis is in litres, or in fl oz for a user of US units."""
     dates = [dt.date.fromisoformat(d["day"]) for d in days]
     legend, top = _legend(
         [
@@ -143,13 +149,14 @@ def fluid_chart(*, days: list[dict], goal_ml: int) -> Chart:
         ],
         16,
     )
-    left, right = 40, 6
+    left, right = (48 if us else 40), 6
     plot_w = WIDTH - left - right
     lane = 18  # the cramp marks sit in a lane above the bars
     plot_top, plot_h = top + lane, 140
     slot = plot_w / max(len(days), 1)
     bar_w = max(slot * 0.7, 1.5)
-    ymax_raw = max([goal_ml * 1.2] + [d["effective_ml"] for d in days])
+    per = ML_PER_FL_OZ if us else 1  # ml per display unit
+    ymax_raw = max([goal_ml * 1.2] + [d["effective_ml"] for d in days]) / per
     step = _nice_step(ymax_raw)
     ymax = step * math.ceil(ymax_raw / step)
 
@@ -157,15 +164,16 @@ def fluid_chart(*, days: list[dict], goal_ml: int) -> Chart:
         return left + slot * ((day - dates[0]).days + 0.5)
 
     def y_of(ml):
-        return plot_top + plot_h - plot_h * ml / ymax
+        return plot_top + plot_h - plot_h * ml / per / ymax
 
-    items = _plot_frame(left, plot_top, plot_w, plot_h, ymax, step, _litres)
+    items = _plot_frame(left, plot_top, plot_w, plot_h, ymax, step, (lambda v: f"{v:g} oz") if us else _litres)
     for d, day in zip(days, dates, strict=True):
         x = x_of(day)
         if d["fluid_ml"] == 0:
             items.append(Rect(x - bar_w / 2, plot_top, bar_w, plot_h, "#ffffff", hatch=True))
         else:
-            items.append(Rect(x - bar_w / 2, y_of(d["effective_ml"]), bar_w, plot_h * d["effective_ml"] / ymax, BLUE))
+            top_y = y_of(d["effective_ml"])
+            items.append(Rect(x - bar_w / 2, top_y, bar_w, plot_top + plot_h - top_y, BLUE))
         if d["episodes"]:
             items.append(Mark(x, plot_top - lane / 2, "triangle", min(12, max(slot * 0.9, 6)), VERMILLION))
             if d["episodes"] > 1 and slot >= 18:
@@ -176,17 +184,17 @@ def fluid_chart(*, days: list[dict], goal_ml: int) -> Chart:
     return Chart(
         "fluid",
         "Fluid against your goal, by day",
-        _fluid_summary(days, dates, goal_ml),
+        _fluid_summary(days, dates, goal_ml, us),
         WIDTH,
         height,
         tuple(legend + items + axis),
     )
 
 
-def _fluid_summary(days: list[dict], dates: list[dt.date], goal_ml: int) -> str:
+def _fluid_summary(days: list[dict], dates: list[dt.date], goal_ml: int, us: bool) -> str:
     logged = [d for d in days if d["fluid_ml"]]
     met = sum(d["effective_ml"] >= goal_ml for d in logged)
-    text = f"Goal of {_litres(goal_ml)} met on {met} of {human.count(len(days), 'day')}"
+    text = f"Goal of {_volume(goal_ml, us)} met on {met} of {human.count(len(days), 'day')}"
     text += "." if len(logged) == len(days) else f"; drinks logged on {len(logged)}."
     cramp_days = [(d, day) for d, day in zip(days, dates, strict=True) if d["episodes"]]
     if not cramp_days:

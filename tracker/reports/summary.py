@@ -49,7 +49,7 @@ def weekly_charts(*, user, report: dict) -> list[charts.Chart]:
     weeks = week_counts(series.days, week_starts_on=user.week_starts_on, today=user_today(user))
     goal = report["hydration"]["goal_ml"]
     return [
-        charts.fluid_chart(days=report["days"], goal_ml=goal),
+        charts.fluid_chart(days=report["days"], goal_ml=goal, us=user.units == "us"),
         charts.weeks_chart(weeks=weeks),
         charts.severity_chart(days=report["days"]),
     ]
@@ -199,7 +199,7 @@ def doctor_summary(*, user, start: dt.date, end: dt.date) -> dict:
         ),
         "medicines": medicines(user=user, end=end),
         "charts": [
-            charts.fluid_chart(days=day_json, goal_ml=series.goal_ml),
+            charts.fluid_chart(days=day_json, goal_ml=series.goal_ml, us=user.units == "us"),
             charts.weeks_chart(weeks=weeks),
             charts.severity_chart(days=day_json),
         ],

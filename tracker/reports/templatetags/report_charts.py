@@ -9,11 +9,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def week_chart_words(report: dict) -> list[str]:
+def week_chart_words(report: dict, user=None) -> list[str]:
     days = report.get("days") or []
     if not days:
         return []
     return [
-        charts.fluid_chart(days=days, goal_ml=report["hydration"]["goal_ml"]).summary,
+        charts.fluid_chart(
+            days=days, goal_ml=report["hydration"]["goal_ml"], us=getattr(user, "units", "metric") == "us"
+        ).summary,
         charts.severity_chart(days=days).summary,
     ]
