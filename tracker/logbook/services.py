@@ -12,6 +12,7 @@ from django.utils import timezone
 from tracker.diary import diary_day
 from tracker.logbook import beverages
 from tracker.logbook.models import Activity, CheckIn, DiaryRow, Dose, Episode, Intake
+from tracker.logbook.signals import entry_written
 
 MAX_FUTURE = dt.timedelta(minutes=10)
 # No diary goes back further; far-off years also overflow in zone arithmetic.
@@ -157,11 +158,12 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 def _after_write(*, user, days: Iterable[dt.date], entry, created: bool) -> None:
-    """What follows any logbook write: weekly snapshots of the touched days go stale,
-    and a new entry may call for an event reminder (both after commit)."""
-    from reminders.services import event_reminders_for_entry
-    from tracker.reports.services import snapshots_mark_stale
-
-    snapshots_mark_stale(user=user, days=[d for d in days if d is not None])
-    if created and entry is not None:
-        event_reminders_for_entry(entry=entry)
+    """Announce the write to the apps above the logbook (reports stale the touched
+    weeks, reminders may send an event reminder); see signals.entry_written."""
+    entry_written.send(
+        sender=type(entry) if entry is not None else None,
+        user=user,
+        days=[d for d in days if d is not None],
+        entry=entry,
+        created=created,
+    )
