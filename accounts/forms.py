@@ -60,6 +60,15 @@ class ProfileForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text="A cramp before this time counts for the evening before.",
     )
+    sleep_starts_at = forms.TimeField(
+        label="I usually go to sleep at",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    sleep_ends_at = forms.TimeField(
+        label="I usually get up at",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="A cramp that starts between these times counts as a night cramp, unless you were up and about.",
+    )
     units = forms.ChoiceField(choices=Units.choices)
     week_starts_on = forms.ChoiceField(choices=WeekStart.choices, label="Weeks start on")
     body_weight = forms.DecimalField(required=False, min_value=Decimal("1"), max_digits=6, decimal_places=1)
@@ -78,6 +87,8 @@ class ProfileForm(forms.Form):
         initial = {
             "timezone": user.timezone,
             "day_starts_at": user.day_starts_at,
+            "sleep_starts_at": user.sleep_starts_at,
+            "sleep_ends_at": user.sleep_ends_at,
             "units": user.units,
             "week_starts_on": user.week_starts_on,
             "body_weight": units.kg_to_display(user.body_weight_kg, user),
@@ -98,6 +109,8 @@ class ProfileForm(forms.Form):
         return {
             "timezone": data["timezone"],
             "day_starts_at": data["day_starts_at"],
+            "sleep_starts_at": data["sleep_starts_at"],
+            "sleep_ends_at": data["sleep_ends_at"],
             "units": data["units"],
             "week_starts_on": data["week_starts_on"],
             "body_weight_kg": units.display_to_kg(data["body_weight"], self.user),

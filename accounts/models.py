@@ -12,6 +12,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.module_loading import import_string
 
 from tracker.diary import DEFAULT_DAY_START
+from tracker.logbook.night import DEFAULT_SLEEP_END, DEFAULT_SLEEP_START
 
 
 def validate_timezone(value: str) -> None:
@@ -115,6 +116,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     day_starts_at = models.TimeField(default=DEFAULT_DAY_START)
+    # The usual sleep window, local wall clock: a cramp inside it is a night cramp
+    # (tracker.logbook.night). End before start means it crosses midnight.
+    sleep_starts_at = models.TimeField(default=DEFAULT_SLEEP_START)
+    sleep_ends_at = models.TimeField(default=DEFAULT_SLEEP_END)
     units = models.CharField(max_length=8, choices=Units.choices, default=Units.METRIC)
     week_starts_on = models.CharField(max_length=8, choices=WeekStart.choices, default=WeekStart.MONDAY)
     body_weight_kg = models.DecimalField(
@@ -149,6 +154,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    def clean(self):
+        super().clean()
+        if self.sleep_starts_at is not None and self.sleep_starts_at == self.sleep_ends_at:
+            raise ValidationError({"sleep_ends_at": "The sleep window must end at another time than it starts."})
 
     @property
     def email_verified(self) -> bool:

@@ -94,14 +94,14 @@ def settings_view(request):
         prefix="presets",
     )
     if request.method == "POST" and form.is_valid() and presets.is_valid():
-        old_zone, old_start = user.timezone, user.day_starts_at
+        old_diary = [getattr(user, name) for name in services.DIARY_PROFILE_FIELDS]
         try:
             services.profile_update(user=user, drink_presets=presets_from(presets, user), **form.service_fields())
         except ValidationError as error:
             user.refresh_from_db()
             add_service_errors(form, error, rename=ProfileForm.rename)
         else:
-            if (user.timezone, user.day_starts_at) != (old_zone, old_start):
+            if [getattr(user, name) for name in services.DIARY_PROFILE_FIELDS] != old_diary:
                 messages.info(request, "Saved. Your past entries are being moved to the right diary days.")
             else:
                 messages.success(request, "Settings saved.")

@@ -51,10 +51,17 @@ class EpisodeSerializer(StrictModelSerializer):
             "relief",
             "symptoms",
             "sleep_disturbed",
+            "at_night",
             "notes",
             "red_flag_message",
         ]
-        read_only_fields = DIARY_READ_ONLY
+        read_only_fields = (*DIARY_READ_ONLY, "at_night")
+        extra_kwargs = {
+            "at_night": {
+                "help_text": "A night cramp: it started inside your usual sleep window (profile) and the "
+                "context does not say you were up. Computed by the server; not the same as sleep_disturbed."
+            }
+        }
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_red_flag_message(self, episode) -> str | None:

@@ -164,6 +164,9 @@ class Episode(DiaryRow):
     relief = models.JSONField(default=list, blank=True, validators=[validate_choice_list(Relief)])
     symptoms = models.JSONField(default=list, blank=True, validators=[validate_choice_list(Symptom)])
     sleep_disturbed = models.BooleanField(default=False)
+    # The night rule (tracker.logbook.night), stored when written and recomputed when the
+    # sleep window or timezone changes, so reports count night cramps from one column.
+    at_night = models.BooleanField(default=False, editable=False)
     # TextField's max_length is only a form hint; the validator makes services enforce it.
     notes = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
 

@@ -10,7 +10,7 @@ from django.db.models import Case, DateField, When
 from django.utils import timezone
 
 from tracker.diary import diary_day
-from tracker.logbook import beverages
+from tracker.logbook import beverages, night
 from tracker.logbook.models import Activity, CheckIn, DiaryRow, Dose, Episode, Intake
 
 MAX_FUTURE = dt.timedelta(minutes=10)
@@ -44,6 +44,8 @@ def _save(row: DiaryRow) -> DiaryRow:
     instant = getattr(row, instant_field)
     _check_instant(instant_field, instant)
     row.day = diary_day(instant, row.user.zone, row.user.day_starts_at) if instant else None
+    if isinstance(row, Episode) and instant:
+        row.at_night = episode_at_night(user=row.user, started_at=instant, context=row.context)
     # An unknown beverage is left for full_clean to report.
     if isinstance(row, Intake) and row.volume_ml and row.beverage in beverages.BEVERAGES:
         row.effective_ml = beverages.effective_ml(volume_ml=row.volume_ml, beverage=row.beverage)
@@ -52,7 +54,7 @@ def _save(row: DiaryRow) -> DiaryRow:
         raise ValidationError({"medication": "Choose one of your own medications."})
     # The field validators cover the same ranges as the check constraints, which the
     # database enforces anyway; validating constraints here would cost a query per write.
-    row.full_clean(exclude=["user", "day", "effective_ml", "alcohol_units"], validate_constraints=False)
+    row.full_clean(exclude=["user", "day", "effective_ml", "alcohol_units", "at_night"], validate_constraints=False)
     row.save()
     return row
 
@@ -128,12 +130,31 @@ def _duplicate_checkin(day: dt.date) -> ValidationError:
     )
 
 
+def episode_at_night(*, user, started_at: dt.datetime, context: str) -> bool:
+    return night.is_night(
+        started_at, user.zone, context=context, sleep_start=user.sleep_starts_at, sleep_end=user.sleep_ends_at
+    )
+
+
 def diary_days_recompute(*, user) -> int:
-    """Recompute the stored diary day of every row of `user` after a change of
-    timezone or day start. One UPDATE per model; returns the number of rows changed."""
+    """Recompute the stored diary day of every row of `user`, and the night flag of
+    every episode, after a change of timezone, day start or sleep window. One UPDATE
+    per model and flag value; returns the number of rows changed."""
     changed = 0
     touched_days: set[dt.date] = set()
     with transaction.atomic():
+        episodes = list(Episode.objects.for_user(user).values_list("id", "started_at", "context", "at_night", "day"))
+        flips = {
+            pk: flag
+            for pk, started_at, context, old, _day in episodes
+            if (flag := episode_at_night(user=user, started_at=started_at, context=context)) != old
+        }
+        for flag in (True, False):
+            ids = [pk for pk, value in flips.items() if value is flag]
+            for chunk in _chunks(ids, 500):
+                Episode.objects.filter(id__in=chunk).update(at_night=flag)
+        touched_days.update(day for pk, _s, _c, _o, day in episodes if pk in flips)
+        changed += len(flips)
         for model, instant_field in INSTANT_FIELD.items():
             rows = list(model.objects.for_user(user).values_list("id", instant_field, "day"))
             new_days = {pk: diary_day(instant, user.zone, user.day_starts_at) for pk, instant, _old in rows}

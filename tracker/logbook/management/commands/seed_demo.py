@@ -20,6 +20,7 @@ from accounts.models import Medication, User
 from tracker.diary import diary_day, local_to_utc
 from tracker.logbook import beverages
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
+from tracker.logbook.services import episode_at_night
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_TIMEZONE = "Europe/London"
@@ -174,6 +175,7 @@ def seed_demo(*, now: dt.datetime) -> dict[str, int]:
                         context="asleep",
                         relief=rng.sample(["stretching", "massage", "walking", "water"], k=rng.randint(1, 2)),
                         sleep_disturbed=rng.random() < 0.7,
+                        at_night=episode_at_night(user=user, started_at=start, context="asleep"),
                     )
                 )
         if rng.random() < 0.05:
