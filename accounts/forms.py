@@ -60,11 +60,14 @@ class ProfileForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text="A cramp before this time counts for the evening before.",
     )
+    # Optional on the form: left empty, the current window stays.
     sleep_starts_at = forms.TimeField(
+        required=False,
         label="I usually go to sleep at",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     sleep_ends_at = forms.TimeField(
+        required=False,
         label="I usually get up at",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text="A cramp that starts between these times counts as a night cramp, unless you were up and about.",
@@ -109,8 +112,8 @@ class ProfileForm(forms.Form):
         return {
             "timezone": data["timezone"],
             "day_starts_at": data["day_starts_at"],
-            "sleep_starts_at": data["sleep_starts_at"],
-            "sleep_ends_at": data["sleep_ends_at"],
+            "sleep_starts_at": data["sleep_starts_at"] or self.user.sleep_starts_at,
+            "sleep_ends_at": data["sleep_ends_at"] or self.user.sleep_ends_at,
             "units": data["units"],
             "week_starts_on": data["week_starts_on"],
             "body_weight_kg": units.display_to_kg(data["body_weight"], self.user),

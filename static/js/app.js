@@ -34,6 +34,45 @@
     update();
   }
 
+  // Quick cramp logger: the time picker shows only for a cramp earlier in the night, starts
+  // at a sensible hour for the choice, and "It woke me up" is on for night times. A field
+  // the person touched keeps their value.
+  function wireCrampLogger() {
+    var form = document.querySelector("[data-cramp-logger]");
+    if (!form) return;
+    var time = form.querySelector("input[name='at_time']");
+    var timeBox = form.querySelector("[data-when-time]");
+    var woke = form.querySelector("input[name='woke']");
+    var presets = { tonight: form.dataset.tonight, last_night: form.dataset.lastNight };
+    var nowIsNight = form.dataset.nowIsNight === "1";
+    if (time) time.addEventListener("input", function () { time.dataset.touched = "1"; });
+    if (woke) woke.addEventListener("change", function () { woke.dataset.touched = "1"; });
+    function update(fromUser) {
+      var checked = form.querySelector("input[name='when']:checked");
+      var when = checked ? checked.value : "now";
+      if (timeBox) timeBox.hidden = when === "now";
+      if (fromUser && time && !time.dataset.touched && presets[when]) time.value = presets[when];
+      if (fromUser && woke && !woke.dataset.touched) woke.checked = when !== "now" || nowIsNight;
+    }
+    // Enter in a field is not a severity: only a severity button saves.
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.target.tagName === "INPUT") event.preventDefault();
+    });
+    form.querySelectorAll("input[name='when']").forEach(function (input) {
+      input.addEventListener("change", function () { update(true); });
+    });
+    update(false);
+  }
+
+  // A form with errors: move focus to its summary, so a screen reader hears it first.
+  function focusErrorSummary() {
+    var summary = document.querySelector(".form-errors");
+    if (summary) {
+      summary.setAttribute("tabindex", "-1");
+      summary.focus();
+    }
+  }
+
   // After htmx replaces the Today panel, keep keyboard focus on the page.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail && event.detail.target;
@@ -92,5 +131,7 @@
     setBrowserTimezone();
     wireRedFlags(document);
     wireNavMenu();
+    wireCrampLogger();
+    focusErrorSummary();
   });
 })();

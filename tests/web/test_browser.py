@@ -66,14 +66,14 @@ def test_a_preset_drink_fills_the_bar_and_undo_takes_it_back(alice_page, alice, 
 def test_a_cramp_takes_two_taps(alice_page, alice, viewport):
     page = alice_page
     page.goto("/")
-    page.get_by_role("button", name="Cramp now").click()
+    page.get_by_role("button", name="Log a cramp").click()
     expect(page.get_by_role("heading", name="Log a cramp")).to_be_visible()
     screenshot(page, viewport, "cramp-logger")
     page.get_by_text("Foot", exact=True).click()  # tap 1: the muscle
     page.get_by_role("button", name="Severity 6, save").click()  # tap 2: severity saves
-    expect(page.get_by_text("Cramp logged: foot, severity 6.")).to_be_visible()
+    expect(page.get_by_text("Cramp logged: foot, severity 6,")).to_be_visible()
     episode = Episode.objects.get(user=alice)
-    assert (episode.muscle, episode.severity, episode.duration_seconds) == ("foot", 6, 60)
+    assert (episode.muscle, episode.severity, episode.duration_seconds) == ("foot", 6, 30)
     assert page.console_errors == []
 
 

@@ -165,11 +165,11 @@ def test_htmx_drink_returns_only_the_panel_with_the_new_total(alice_client, alic
     assert "250 ml" in body and "Logged 250 ml of water." in body
 
 
-def test_the_cramp_logger_saves_muscle_and_severity_as_now_for_60_seconds(alice_client, alice):
+def test_the_cramp_logger_saves_muscle_and_severity_as_now_under_a_minute(alice_client, alice):
     response = alice_client.post(reverse("cramp"), {"muscle": "foot", "severity": "7"})
     assert response.status_code == 302
     episode = Episode.objects.get(user=alice)
-    assert (episode.muscle, episode.severity, episode.duration_seconds) == ("foot", 7, 60)
+    assert (episode.muscle, episode.severity, episode.duration_seconds) == ("foot", 7, 30)
 
 
 def test_a_red_flag_symptom_shows_the_advice_after_saving(alice_client, alice):

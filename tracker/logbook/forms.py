@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 
 from accounts.models import Medication
@@ -22,9 +23,12 @@ from tracker.logbook.models import (
     Episode,
     Illness,
     Intake,
+    Muscle,
     Relief,
+    Side,
     Symptom,
 )
+from tracker.logbook.night import in_sleep_window, last_sleep_window
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -84,10 +88,107 @@ class UserForm(forms.ModelForm):
         return dict(self.cleaned_data)
 
 
-class QuickCrampForm(UserForm):
-    class Meta:
-        model = Episode
-        fields = ["muscle", "severity"]
+class When(models.TextChoices):
+    NOW = "now", "Now"
+    TONIGHT = "tonight", "Earlier tonight"
+    LAST_NIGHT = "last_night", "Last night"
+
+
+# The duration chips and the seconds stored for each: a representative value inside
+# the band, so totals are of the right size without asking for a stopwatch reading.
+DURATION_CHIPS = {"short": ("Under a minute", 30), "medium": ("1–5 min", 180), "long": ("Over 5 min", 420)}
+
+
+class QuickCrampForm(forms.Form):
+    """The quick logger on /cramp/: when (now, earlier tonight, last night at a time),
+    woke me up, side, muscle, a duration chip, and the severity button that saves."""
+
+    when = forms.ChoiceField(
+        choices=When.choices, initial=When.NOW, required=False, widget=forms.RadioSelect, label="When"
+    )
+    at_time = forms.TimeField(
+        required=False,
+        label="At about",
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+        help_text="Your local time, for earlier tonight or last night.",
+    )
+    woke = forms.BooleanField(required=False, label="It woke me up")
+    side = forms.ChoiceField(choices=Side.choices, initial=Side.NONE, required=False, widget=forms.RadioSelect)
+    muscle = forms.ChoiceField(choices=Muscle.choices, widget=forms.RadioSelect, label="Which muscle?")
+    duration = forms.ChoiceField(
+        choices=[(k, label) for k, (label, _s) in DURATION_CHIPS.items()],
+        initial="short",
+        required=False,
+        widget=forms.RadioSelect,
+        label="How long?",
+    )
+    # No initial value: a severity comes only from the button pressed, never from Enter.
+    severity = forms.IntegerField(min_value=0, max_value=10, error_messages={"required": "Tap how bad it was."})
+
+    def __init__(self, *args, user, now: dt.datetime | None = None, **kwargs):
+        self.user = user
+        self.now = now or timezone.now()
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        when = data.get("when")
+        if when in (When.TONIGHT, When.LAST_NIGHT) and data.get("at_time") is None:
+            self.add_error("at_time", "Give the time, roughly, for a cramp earlier in the night.")
+        return data
+
+    def started_at(self) -> dt.datetime:
+        data = self.cleaned_data
+        zone = self.user.zone
+        if data.get("when") in ("", None, When.NOW):
+            return self.now
+        at = data["at_time"]
+        local_now = self.now.astimezone(zone)
+        if data["when"] == When.TONIGHT:
+            # The latest past occurrence of that wall time.
+            candidate = dt.datetime.combine(local_now.date(), at)
+            if local_to_utc(candidate, zone) > self.now:
+                candidate -= dt.timedelta(days=1)
+            return local_to_utc(candidate, zone)
+        # Last night: that wall time inside the sleep window that ended most recently.
+        start, _end = last_sleep_window(self.now, zone, self.user.sleep_starts_at, self.user.sleep_ends_at)
+        candidate = dt.datetime.combine(start.date(), at)
+        if candidate < start.replace(tzinfo=None):
+            candidate += dt.timedelta(days=1)
+        return local_to_utc(candidate, zone)
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "started_at": self.started_at(),
+            "muscle": data["muscle"],
+            "side": data.get("side") or Side.NONE,
+            "severity": data["severity"],
+            "sleep_disturbed": data.get("woke", False),
+            "duration_seconds": DURATION_CHIPS[data.get("duration") or "short"][1],
+        }
+
+    rename = {"started_at": "at_time", "duration_seconds": "duration"}
+
+
+def quick_cramp_presets(*, user, now: dt.datetime) -> dict:
+    """Times the quick logger's picker starts at: the middle of last night's sleep window
+    (03:00 for 23:00-07:00), or an hour ago for earlier tonight, on a 15-minute step."""
+    zone = user.zone
+    start, end = last_sleep_window(now, zone, user.sleep_starts_at, user.sleep_ends_at)
+    start_utc, end_utc = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    middle = (start_utc + (end_utc - start_utc) / 2).astimezone(zone)
+    hour_ago = (now - dt.timedelta(hours=1)).astimezone(zone)
+
+    def quarter(t: dt.datetime) -> str:
+        return t.replace(minute=t.minute - t.minute % 15).strftime("%H:%M")
+
+    local_now = now.astimezone(zone).time().replace(tzinfo=None)
+    return {
+        "last_night": quarter(middle),
+        "tonight": quarter(hour_ago),
+        "now_is_night": in_sleep_window(local_now, user.sleep_starts_at, user.sleep_ends_at),
+    }
 
 
 class EpisodeForm(UserForm):

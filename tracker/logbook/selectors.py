@@ -59,8 +59,6 @@ def today_summary(*, user, now: dt.datetime | None = None) -> dict:
     intakes = [e.row for e in entries if e.kind == "intake"]
     effective = sum(i.effective_ml for i in intakes)
     goal = user.goal_ml
-    # The last entry logged (not the latest time) is what "undo" takes back.
-    last = max(entries, key=lambda e: (e.row.created_at, e.row.pk), default=None)
     return {
         "day": day,
         "entries": entries,
@@ -69,7 +67,6 @@ def today_summary(*, user, now: dt.datetime | None = None) -> dict:
         "goal_ml": goal,
         # Half up in integers (Python's round() would make 12.5 % into 12).
         "goal_pct": (200 * effective + goal) // (2 * goal) if goal else 0,
-        "last_entry": last,
         "has_checkin": CheckIn.objects.for_user(user).filter(day=day).exists(),
     }
 

@@ -21,8 +21,9 @@ from tracker.logbook.forms import (
     QuickCrampForm,
     QuickDrinkForm,
     add_service_errors,
+    quick_cramp_presets,
 )
-from tracker.logbook.models import Beverage, Muscle
+from tracker.logbook.models import Beverage, Muscle, Side
 
 LOG = {
     "episode": services.episode_log,
@@ -36,6 +37,10 @@ DEFAULT_PRESETS = [
     {"label": "Bottle", "volume_ml": 500, "beverage": "water"},
     {"label": "Mug of tea", "volume_ml": 300, "beverage": "tea"},
 ]
+# Undo takes back only the entry this browser just made, and only for this long; after
+# that (or for any older entry) deleting is a deliberate act with its own page.
+UNDO_SESSION_KEY = "logbook_undo"
+UNDO_WINDOW = dt.timedelta(minutes=5)
 HISTORY_DEFAULT_DAYS = 14
 HISTORY_MAX_DAYS = 366
 
@@ -49,6 +54,26 @@ def _next_url(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return default
+
+
+def _remember_for_undo(request, kind: str, entry) -> None:
+    request.session[UNDO_SESSION_KEY] = {
+        "kind": kind,
+        "pk": entry.pk,
+        "until": (timezone.now() + UNDO_WINDOW).isoformat(),
+    }
+
+
+def undoable(request) -> tuple[str, int] | None:
+    """(kind, pk) of the entry Undo may take back, or None once the window has passed."""
+    mark = request.session.get(UNDO_SESSION_KEY)
+    if not mark:
+        return None
+    try:
+        until = dt.datetime.fromisoformat(mark["until"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (mark["kind"], mark["pk"]) if timezone.now() < until else None
 
 
 def _announce_red_flag(request, episode) -> None:
@@ -69,8 +94,11 @@ def _today_context(request, **extra) -> dict:
         {**r, "beverage_label": beverage_labels.get(r["beverage"], "")}
         for r in selectors.recent_drinks(user=request.user, exclude=covered)
     ]
+    undo = undoable(request)
+    undo_entry = next((e for e in summary["entries"] if undo == (e.kind, e.row.pk)), None)
     return {
         **summary,
+        "undo_entry": undo_entry,
         "presets": presets,
         "recent_drinks": recent,
         "drink_form": QuickDrinkForm(user=request.user),
@@ -129,6 +157,7 @@ def drink_log(request):
             return _today_response(request, status=400)
         add_service_errors(form, error, rename=QuickDrinkForm.rename)
         return _today_response(request, status=400, drink_form=form)
+    _remember_for_undo(request, "intake", intake)
     messages.success(
         request, f"Logged {units.format_volume(intake.volume_ml, user)} of {intake.get_beverage_display().lower()}."
     )
@@ -137,29 +166,52 @@ def drink_log(request):
 
 @login_required
 def cramp(request):
-    """Two taps: a muscle, then a severity button that submits (time now, 60 s)."""
-    last = selectors.KINDS["episode"].objects.for_user(request.user).values_list("muscle", flat=True).first()
+    """The quick logger: when, woke me, side, muscle, duration, and a severity button
+    that saves. "Now, calf, 6" is two or three taps; last night's cramp four or five."""
+    user = request.user
+    now = timezone.now()
+    presets = quick_cramp_presets(user=user, now=now)
     if request.method == "POST":
-        form = QuickCrampForm(request.POST, user=request.user)
+        form = QuickCrampForm(request.POST, user=user, now=now)
         if form.is_valid():
             try:
-                episode = services.episode_log(
-                    user=request.user, duration_seconds=60, started_at=timezone.now(), **form.service_fields()
-                )
+                episode = services.episode_log(user=user, **form.service_fields())
             except ValidationError as error:
-                add_service_errors(form, error)
+                add_service_errors(form, error, rename=QuickCrampForm.rename)
             else:
-                messages.success(
-                    request, f"Cramp logged: {episode.get_muscle_display().lower()}, severity {episode.severity}."
-                )
+                _remember_for_undo(request, "episode", episode)
+                messages.success(request, _cramp_logged_message(episode, user))
                 return redirect("today")
     else:
-        form = QuickCrampForm(user=request.user, initial={"muscle": last or Muscle.CALF})
+        last = selectors.KINDS["episode"].objects.for_user(user).values_list("muscle", "side").first()
+        muscle, side = last or (Muscle.CALF, Side.NONE)
+        form = QuickCrampForm(
+            user=user,
+            now=now,
+            initial={
+                "muscle": muscle,
+                "side": side,
+                "when": "now",
+                "at_time": presets["last_night"],
+                "woke": presets["now_is_night"],
+                "duration": "short",
+            },
+        )
     return render(
         request,
         "logbook/cramp.html",
-        {"form": form, "muscles": Muscle.choices, "severities": range(11), "selected": form["muscle"].value()},
+        {"form": form, "severities": range(11), "presets": presets},
         status=400 if form.errors else 200,
+    )
+
+
+def _cramp_logged_message(episode, user) -> str:
+    local = timezone.localtime(episode.started_at, user.zone)
+    what = f"{episode.get_side_display().lower()} " if episode.side in (Side.LEFT, Side.RIGHT) else ""
+    night = " (a night cramp)" if episode.at_night else ""
+    return (
+        f"Cramp logged: {what}{episode.get_muscle_display().lower()}, severity {episode.severity}, "
+        f"at {local:%H:%M}{night}."
     )
 
 
@@ -187,6 +239,7 @@ def _entry_form_page(request, kind, *, entry=None, initial=None):
         try:
             if is_new:
                 entry = LOG[kind](user=request.user, **form.service_fields())
+                _remember_for_undo(request, kind, entry)
             else:
                 services.entry_update(entry=entry, **form.service_fields())
         except ValidationError as error:

@@ -1,0 +1,108 @@
+"""Issue 9 journeys in a real browser at 390 x 844 in America/New_York: the night
+cramp logged the next morning, local times after htmx swaps, undo and restore."""
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.factories import UserFactory
+from tests.web.conftest import log_in, screenshot
+from tracker.logbook.models import Episode
+
+pytestmark = pytest.mark.browser
+NEW_YORK = ZoneInfo("America/New_York")
+PHONE = {"width": 390, "height": 844}
+
+
+def ny(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=NEW_YORK).astimezone(dt.UTC)
+
+
+@pytest.fixture
+def ny_context(needs_chromium, chromium, live_server, transactional_db, settings):
+    settings.SITE_URL = live_server.url
+    context = chromium.new_context(
+        viewport=PHONE, base_url=live_server.url, timezone_id="America/New_York", locale="en-US"
+    )
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def ny_page(ny_context):
+    page = ny_context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    return page
+
+
+@pytest.fixture
+def carl(transactional_db):
+    return UserFactory(email="carl@example.com", timezone="America/New_York", password=PASSWORD)
+
+
+@pytest.fixture
+def carl_page(ny_context, ny_page, live_server, carl):
+    log_in(ny_context, live_server, carl)
+    return ny_page
+
+
+class Taps:
+    """Counts the taps a journey takes."""
+
+    def __init__(self, page):
+        self.page, self.count = page, 0
+
+    def __call__(self, locator):
+        locator.click()
+        self.count += 1
+
+
+def test_last_nights_cramp_at_07_30_takes_four_taps_and_counts_as_a_night_cramp(carl_page, carl):
+    page = carl_page
+    with time_machine.travel(ny(2026, 11, 10, 7, 30), tick=True):
+        page.goto("/")
+        tap = Taps(page)
+        tap(page.get_by_role("button", name="Log a cramp"))
+        expect(page.get_by_label("At about")).to_be_hidden()
+        tap(page.get_by_text("Last night", exact=True))
+        expect(page.get_by_label("At about")).to_have_value("03:00")
+        expect(page.get_by_label("It woke me up")).to_be_checked()
+        tap(page.get_by_text("Left", exact=True))
+        tap(page.get_by_text("Calf", exact=True))
+        screenshot(page, "phone", "cramp-last-night")
+        tap(page.get_by_role("button", name="Severity 7, save"))
+        expect(page.get_by_text("Cramp logged: left calf, severity 7, at 03:00 (a night cramp).")).to_be_visible()
+        assert tap.count <= 5
+        episode = Episode.objects.get(user=carl)
+        assert episode.started_at == ny(2026, 11, 10, 3, 0)
+        assert (episode.muscle, episode.side, episode.sleep_disturbed, episode.at_night) == ("calf", "left", True, True)
+
+        page.goto("/reports/weekly/?week=2026-W46")
+        night_row = page.get_by_role("row", name="Night cramps")
+        expect(night_row.get_by_role("cell")).to_have_text(re.compile(r"^1 \(on 1 night"))
+        response = page.request.get("/api/v1/reports/weekly/?week=2026-W46")
+        assert response.ok, response.text()
+        assert response.json()["episodes"]["night_count"] == 1
+    assert page.console_errors == []
+
+
+def test_enter_on_a_muscle_does_not_log(carl_page, carl):
+    page = carl_page
+    page.goto("/cramp/")
+    page.get_by_text("Foot", exact=True).click()
+    page.locator("#id_muscle_3").press("Enter")
+    page.wait_for_timeout(500)
+    expect(page.get_by_role("heading", name="Log a cramp")).to_be_visible()
+    assert not Episode.objects.filter(user=carl).exists()
+    page.get_by_role("button", name="Severity 6, save").click()
+    expect(page.get_by_text("Cramp logged: foot, severity 6")).to_be_visible()
+    assert Episode.objects.get(user=carl).severity == 6
