@@ -14,9 +14,11 @@ TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in TIMEZONES]
 
 
 def _timezone_field(*, browser_default: bool = False, **kwargs):
-    # On signup a static script (static/js/app.js) selects the browser's zone.
+    # On signup a static script (static/js/app.js) selects the browser's zone; without
+    # the script the person picks it, from a list that starts empty: never a silent UTC.
     attrs = {"data-browser-timezone": "default", "autocomplete": "off"} if browser_default else {}
-    return forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Timezone", widget=forms.Select(attrs=attrs), **kwargs)
+    choices = [("", "Choose your timezone…"), *TIMEZONE_CHOICES] if browser_default else TIMEZONE_CHOICES
+    return forms.ChoiceField(choices=choices, label="Timezone", widget=forms.Select(attrs=attrs), **kwargs)
 
 
 class SignupForm(forms.Form):
@@ -26,7 +28,9 @@ class SignupForm(forms.Form):
         help_text="At least 10 characters, not a common password.",
     )
     timezone = _timezone_field(
-        browser_default=True, initial="UTC", help_text="Filled in from your browser; change it if it is wrong."
+        browser_default=True,
+        help_text="Where you live, for example America/New York: your days, nights and reminders follow it.",
+        error_messages={"required": "Choose your timezone, so your days and nights are counted right."},
     )
 
 

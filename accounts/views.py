@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import services
@@ -112,6 +114,24 @@ def settings_view(request):
         {"form": form, "presets": presets},
         status=400 if form.errors or (request.method == "POST" and presets.errors) else 200,
     )
+
+
+@login_required
+@require_POST
+def timezone_update(request):
+    """The travel banner's "Use <zone>": only the timezone changes."""
+    zone = request.POST.get("timezone", "")
+    try:
+        services.profile_update(user=request.user, timezone=zone)
+    except ValidationError:
+        request.user.refresh_from_db()
+        messages.error(request, "That timezone is not one we know; choose it in Settings.")
+    else:
+        messages.info(request, f"Your diary now keeps time in {zone}. Past entries are being re-filed.")
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("today")
+    return redirect(target)
 
 
 @login_required

@@ -14,6 +14,25 @@
     }
   }
 
+  // Travel: offer to move the diary to this device's zone when they differ. "Keep" hides
+  // the offer for this zone until the browser session ends.
+  function offerTimezone() {
+    var banner = document.querySelector("[data-timezone-banner]");
+    if (!banner) return;
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone || zone === banner.dataset.userTimezone) return;
+    var key = "timezone-kept:" + banner.dataset.userTimezone + ">" + zone;
+    try { if (window.sessionStorage.getItem(key)) return; } catch (e) { /* storage off: always offer */ }
+    banner.querySelectorAll("[data-browser-zone]").forEach(function (el) { el.textContent = zone.replace(/_/g, " "); });
+    banner.querySelector("[data-browser-zone-input]").value = zone;
+    banner.hidden = false;
+    banner.querySelector("[data-dismiss-timezone]").addEventListener("click", function () {
+      banner.hidden = true;
+      try { window.sessionStorage.setItem(key, "1"); } catch (e) { /* nothing to remember it in */ }
+    });
+  }
+
   // Cramp form: reveal the "see a doctor" advice as soon as a red-flag box is ticked.
   // The texts are rendered by the server (hidden); this only chooses which to show.
   function wireRedFlags(root) {
@@ -132,6 +151,7 @@
     wireRedFlags(document);
     wireNavMenu();
     wireCrampLogger();
+    offerTimezone();
     focusErrorSummary();
   });
 })();

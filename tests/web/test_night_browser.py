@@ -106,3 +106,54 @@ def test_enter_on_a_muscle_does_not_log(carl_page, carl):
     page.get_by_role("button", name="Severity 6, save").click()
     expect(page.get_by_text("Cramp logged: foot, severity 6")).to_be_visible()
     assert Episode.objects.get(user=carl).severity == 6
+
+
+def test_the_time_after_a_one_tap_drink_and_after_undo_is_local(carl_page, carl):
+    page = carl_page
+    with time_machine.travel(ny(2026, 11, 10, 9, 5), tick=True):
+        page.goto("/")
+        page.get_by_role("button", name="Glass").click()
+        expect(page.get_by_role("status").filter(has_text="Logged 250 ml of water.")).to_be_visible()
+        expect(page.locator(".entries .when").first).to_have_text(re.compile(r"^09:0[5-6]$"))
+        page.get_by_role("button", name="Bottle").click()
+        expect(page.locator(".entries li")).to_have_count(2)
+        page.get_by_role("button", name="Undo").click()
+        expect(page.locator(".entries li")).to_have_count(1)
+        expect(page.locator(".entries .when").first).to_have_text(re.compile(r"^09:0[5-6]$"))
+        # Undo took back the entry just made and offers nothing on the older one.
+        expect(page.get_by_role("button", name="Undo")).to_have_count(0)
+    assert page.console_errors == []
+
+
+def test_signup_without_javascript_asks_the_timezone(needs_chromium, chromium, live_server, transactional_db):
+    context = chromium.new_context(
+        viewport=PHONE, base_url=live_server.url, timezone_id="America/New_York", java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto("/signup/")
+    expect(page.get_by_label("Timezone")).to_have_value("")
+    page.get_by_label("Email").fill("nojs@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_text("Choose your timezone, so your days and nights are counted right.")).to_be_visible()
+    page.get_by_label("Timezone").select_option("America/New_York")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.locator("h1")).to_contain_text("Today")
+    from accounts.models import User
+
+    assert User.objects.get(email="nojs@example.com").timezone == "America/New_York"
+    context.close()
+
+
+def test_a_traveller_is_offered_the_devices_zone(needs_chromium, chromium, live_server, transactional_db, carl):
+    context = chromium.new_context(viewport=PHONE, base_url=live_server.url, timezone_id="Europe/Paris")
+    log_in(context, live_server, carl)
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_role("button", name="Use Europe/Paris").click()
+    expect(page.get_by_text("Your diary now keeps time in Europe/Paris.")).to_be_visible()
+    carl.refresh_from_db()
+    assert carl.timezone == "Europe/Paris"
+    expect(page.get_by_role("button", name="Use Europe/Paris")).to_be_hidden()
+    context.close()
