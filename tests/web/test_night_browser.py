@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 from tests.web.conftest import log_in, screenshot
-from tracker.logbook.models import Episode
+from tracker.logbook.models import Episode, Intake
 
 pytestmark = pytest.mark.browser
 NEW_YORK = ZoneInfo("America/New_York")
@@ -157,3 +157,23 @@ def test_a_traveller_is_offered_the_devices_zone(needs_chromium, chromium, live_
     assert carl.timezone == "Europe/Paris"
     expect(page.get_by_role("button", name="Use Europe/Paris")).to_be_hidden()
     context.close()
+
+
+def test_a_deleted_entry_is_restored_from_today_and_from_history(carl_page, carl):
+    page = carl_page
+    page.goto("/")
+    page.get_by_role("button", name="Glass").click()
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_text("Nothing logged yet today.")).to_be_visible()
+    page.get_by_role("button", name="Restore").click()
+    expect(page.get_by_text("Restored the drink.")).to_be_visible()
+    expect(page.locator(".entries li")).to_have_count(1)
+
+    page.goto("/history/")
+    page.get_by_role("link", name="Delete 250 ml water").click()
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("heading", name="Recently deleted")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Restore Drink of")).click()
+    expect(page.get_by_text("Restored the drink.")).to_be_visible()
+    assert Intake.objects.filter(user=carl, volume_ml=250).count() == 1
+    assert page.console_errors == []

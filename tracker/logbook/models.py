@@ -321,3 +321,33 @@ class CheckIn(models.Model):
                 condition=models.Q(stress__isnull=True) | models.Q(stress__range=(1, 5)), name="checkin_stress_1_5"
             ),
         ]
+
+
+class DeletedEntry(models.Model):
+    """A deleted diary row kept for a while so it can be restored. The row itself is
+    really deleted, so every query over the logbook tables stays honest without a
+    "not deleted" filter; restoring writes it back through the services with its old id."""
+
+    KEEP_FOR_DAYS = 7
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)  # episode, intake, activity, dose, checkin
+    entry_id = models.PositiveBigIntegerField()
+    # The row's own fields as JSON (derived ones are recomputed on restore).
+    data = models.JSONField()
+    day = models.DateField()
+    deleted_at = models.DateTimeField(auto_now_add=True)
+
+    objects = UserScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+        verbose_name_plural = "deleted entries"
+        # The "recently deleted" list: a user's newest first.
+        indexes = [models.Index(fields=["user", "-deleted_at"], name="deleted_user_when")]
+
+    TITLES = {"episode": "cramp", "intake": "drink", "activity": "activity", "dose": "medication dose"}
+
+    @property
+    def title(self) -> str:
+        return self.TITLES.get(self.kind, "check-in")

@@ -2,16 +2,19 @@
 API both call them, so each rule lives here once."""
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DateField, When
+from django.db.models import Case, DateField, JSONField, QuerySet, When
 from django.utils import timezone
 
+from accounts.models import Medication
 from tracker.diary import diary_day
 from tracker.logbook import beverages, night
-from tracker.logbook.models import Activity, CheckIn, DiaryRow, Dose, Episode, Intake
+from tracker.logbook.models import Activity, CheckIn, DeletedEntry, DiaryRow, Dose, Episode, Intake
 
 MAX_FUTURE = dt.timedelta(minutes=10)
 # No diary goes back further; far-off years also overflow in zone arithmetic.
@@ -93,10 +96,70 @@ def entry_update(*, entry: DiaryRow, **fields) -> DiaryRow:
     return entry
 
 
-def entry_delete(*, entry: DiaryRow | CheckIn) -> None:
+# Filled from the model, recomputed on restore, or bookkeeping: not kept in the trash.
+_NOT_KEPT = {"id", "user", "day", "created_at", "updated_at", "effective_ml", "alcohol_units", "at_night"}
+KIND_OF: dict[type, str] = {
+    Episode: "episode",
+    Intake: "intake",
+    Activity: "activity",
+    Dose: "dose",
+    CheckIn: "checkin",
+}
+MODEL_OF = {kind: model for model, kind in KIND_OF.items()}
+
+
+class _ExactEncoder(DjangoJSONEncoder):
+    # DjangoJSONEncoder cuts datetimes to milliseconds; a restored row must be exact.
+    def default(self, o):
+        if isinstance(o, dt.datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
+def entry_delete(*, entry: DiaryRow | CheckIn) -> DeletedEntry:
+    """Delete a row, keeping a copy that entry_restore can bring back for
+    DeletedEntry.KEEP_FOR_DAYS days. Copies past that age are dropped here."""
+    values = {f.attname: getattr(entry, f.attname) for f in entry._meta.concrete_fields if f.name not in _NOT_KEPT}
+    data = json.loads(json.dumps(values, cls=_ExactEncoder))
+    if isinstance(entry, CheckIn):
+        data["day"] = entry.day.isoformat()
     with transaction.atomic():
+        kept = DeletedEntry.objects.create(
+            user=entry.user, kind=KIND_OF[type(entry)], entry_id=entry.pk, data=data, day=entry.day
+        )
         entry.delete()
         _after_write(user=entry.user, days=[entry.day], entry=None, created=False)
+        cutoff = timezone.now() - dt.timedelta(days=DeletedEntry.KEEP_FOR_DAYS)
+        DeletedEntry.objects.for_user(entry.user).filter(deleted_at__lt=cutoff).delete()
+    return kept
+
+
+def deleted_entries(*, user) -> QuerySet:
+    """What the user can still restore, newest first."""
+    cutoff = timezone.now() - dt.timedelta(days=DeletedEntry.KEEP_FOR_DAYS)
+    return DeletedEntry.objects.for_user(user).filter(deleted_at__gte=cutoff)
+
+
+def entry_restore(*, deleted: DeletedEntry) -> DiaryRow | CheckIn:
+    """Write a deleted row back under its old id, through the same rules as a new one
+    (diary day and night flag from today's profile)."""
+    model = MODEL_OF[deleted.kind]
+    fields = {}
+    for attname, value in deleted.data.items():
+        field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+        fields[attname] = value if isinstance(field, JSONField) or value is None else field.to_python(value)
+    if model is Dose and not Medication.objects.for_user(deleted.user).filter(pk=fields["medication_id"]).exists():
+        raise ValidationError({"medication": "The medication of this dose has been deleted, so it cannot come back."})
+    with transaction.atomic():
+        if model is CheckIn:
+            day = fields.pop("day")
+            row = checkin_save(user=deleted.user, day=day, **fields)
+        else:
+            row = model(user=deleted.user, pk=deleted.entry_id, **fields)
+            _save(row)
+            _after_write(user=deleted.user, days=[row.day], entry=row, created=False)
+        deleted.delete()
+    return row
 
 
 def checkin_save(*, user, checkin: CheckIn | None = None, **fields) -> CheckIn:

@@ -7,10 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tracker.logbook import selectors, services, units
@@ -41,6 +42,7 @@ DEFAULT_PRESETS = [
 # that (or for any older entry) deleting is a deliberate act with its own page.
 UNDO_SESSION_KEY = "logbook_undo"
 UNDO_WINDOW = dt.timedelta(minutes=5)
+RESTORE_SESSION_KEY = "logbook_restore"
 HISTORY_DEFAULT_DAYS = 14
 HISTORY_MAX_DAYS = 366
 
@@ -95,10 +97,13 @@ def _today_context(request, **extra) -> dict:
         for r in selectors.recent_drinks(user=request.user, exclude=covered)
     ]
     undo = undoable(request)
+    restore_id = request.session.get(RESTORE_SESSION_KEY)
+    restorable = services.deleted_entries(user=request.user).filter(pk=restore_id).first() if restore_id else None
     undo_entry = next((e for e in summary["entries"] if undo == (e.kind, e.row.pk)), None)
     return {
         **summary,
         "undo_entry": undo_entry,
+        "restorable": restorable,
         "presets": presets,
         "recent_drinks": recent,
         "drink_form": QuickDrinkForm(user=request.user),
@@ -261,8 +266,11 @@ def entry_delete(request, kind, pk):
     """GET asks for confirmation; POST deletes. Today's "undo" posts here directly."""
     entry = selectors.entry_get(user=request.user, kind=kind, pk=pk)
     if request.method == "POST":
-        services.entry_delete(entry=entry)
-        messages.success(request, f"Deleted the {ENTRY_TITLES[kind]}.")
+        kept = services.entry_delete(entry=entry)
+        # Undo is spent; the entry can still be restored from Today or History.
+        request.session.pop(UNDO_SESSION_KEY, None)
+        request.session[RESTORE_SESSION_KEY] = kept.pk
+        messages.success(request, f"Deleted the {ENTRY_TITLES[kind]}. You can restore it for {_days(kept)}.")
         if request.htmx and request.POST.get("from") == "today":
             return _today_response(request)
         return redirect(_next_url(request, reverse("history")))
@@ -271,6 +279,28 @@ def entry_delete(request, kind, pk):
         "logbook/entry_confirm_delete.html",
         {"entry": selectors.Entry(kind, entry), "title": ENTRY_TITLES[kind], "next": _next_url(request, "")},
     )
+
+
+def _days(kept) -> str:
+    n = kept.KEEP_FOR_DAYS
+    return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
+
+
+@login_required
+@require_POST
+def entry_restore(request, pk):
+    deleted = get_object_or_404(services.deleted_entries(user=request.user), pk=pk)
+    title = deleted.title
+    try:
+        services.entry_restore(deleted=deleted)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        request.session.pop(RESTORE_SESSION_KEY, None)
+        messages.success(request, f"Restored the {title}.")
+    if request.htmx and request.POST.get("from") == "today":
+        return _today_response(request)
+    return redirect(_next_url(request, reverse("history")))
 
 
 @login_required
@@ -332,5 +362,6 @@ def history(request):
             "types": types,
             "type_choices": [*selectors.KIND_LABELS.items(), ("checkin", "Check-ins")],
             "earlier": {"from": earlier - (end - start), "to": earlier},
+            "deleted": services.deleted_entries(user=user)[:20],
         },
     )
