@@ -177,3 +177,31 @@ def test_a_deleted_entry_is_restored_from_today_and_from_history(carl_page, carl
     expect(page.get_by_text("Restored the drink.")).to_be_visible()
     assert Intake.objects.filter(user=carl, volume_ml=250).count() == 1
     assert page.console_errors == []
+
+
+def test_the_morning_checkin_takes_at_most_twelve_taps(carl_page, carl):
+    from tracker.logbook.models import CheckIn
+
+    page = carl_page
+    with time_machine.travel(ny(2026, 11, 10, 7, 45), tick=True):
+        page.goto("/")
+        tap = Taps(page)
+        tap(page.get_by_role("button", name="Check in for yesterday"))
+        tap(page.get_by_text("No cramps", exact=True))
+        sleep = page.get_by_role("group", name="Hours of sleep")
+        tap(sleep.get_by_text("7", exact=True))
+        tap(page.get_by_role("group", name="Hours sitting").get_by_text("8", exact=True))
+        tap(page.get_by_role("group", name="Hours standing").get_by_text("2", exact=True))
+        tap(page.get_by_role("group", name="Tiredness (1 = fresh, 5 = exhausted)").get_by_text("3", exact=True))
+        tap(page.get_by_role("group", name="Stress (1 = calm, 5 = very stressed)").get_by_text("2", exact=True))
+        tap(page.get_by_role("group", name="Alcohol units").get_by_text("0", exact=True))
+        tap(page.get_by_text("Hot environment or heavy sweating"))
+        screenshot(page, "phone", "checkin-morning")
+        tap(page.get_by_role("button", name="Save check-in"))
+        expect(page.get_by_text("Check-in for Monday 9 November saved.")).to_be_visible()
+        assert tap.count <= 12
+    checkin = CheckIn.objects.get(user=carl)
+    assert checkin.day == dt.date(2026, 11, 9) and checkin.no_cramps
+    assert (checkin.sleep_hours, checkin.sitting_hours, checkin.standing_hours) == (7, 8, 2)
+    assert (checkin.fatigue, checkin.stress, checkin.alcohol_units, checkin.hot_environment) == (3, 2, 0, True)
+    assert page.console_errors == []

@@ -323,14 +323,64 @@ class DoseForm(UserForm):
         return data
 
 
+def _norm(value) -> str:
+    """A number as the chip value it matches: 7, 7.5 (not 7.0)."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(str(value)).normalize()
+    return f"{number:f}"
+
+
+def _chips(values, label, *, coerce=Decimal, labels=None):
+    labels = labels or {}
+    return forms.TypedChoiceField(
+        choices=[("", "Not sure")] + [(_norm(v), labels.get(v, _norm(v))) for v in values],
+        coerce=coerce,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        label=label,
+    )
+
+
+RATING_LABELS = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5"}
+
+
 class CheckInForm(UserForm):
+    """The morning check-in: one screen of tap chips. Nothing is filled in from another
+    day unless the person asks ("same as yesterday"); "cramps?" is an explicit answer."""
+
+    cramps = forms.ChoiceField(
+        choices=[("no", "No cramps"), ("yes", "Yes, I had cramps")],
+        widget=forms.RadioSelect,
+        label="Any cramps this day or the night after?",
+        error_messages={"required": "Answer yes or no: it tells “no cramps” from “not logged”."},
+    )
+    sleep_hours = _chips([4, 5, 6, 7, 8, 9, 10], "Hours of sleep")
+    sitting_hours = _chips([0, 2, 4, 6, 8, 10, 12], "Hours sitting")
+    standing_hours = _chips([0, 1, 2, 4, 6, 8, 10], "Hours standing")
+    fatigue = _chips([1, 2, 3, 4, 5], "Tiredness (1 = fresh, 5 = exhausted)", coerce=int, labels=RATING_LABELS)
+    stress = _chips([1, 2, 3, 4, 5], "Stress (1 = calm, 5 = very stressed)", coerce=int, labels=RATING_LABELS)
+    alcohol_units = _chips([0, 1, 2, 3, 4, 6], "Alcohol units")
+    potassium_rich_servings = _chips(
+        [0, 1, 2, 3, 4, 5], "Servings of potassium- or magnesium-rich food (bananas, nuts, greens…)", coerce=int
+    )
     illness = _checkboxes(Illness.choices, "Illness")
     dehydration_signs = _checkboxes(DehydrationSign.choices, "Signs of dehydration")
+
+    CHIP_FIELDS = (
+        "sleep_hours",
+        "sitting_hours",
+        "standing_hours",
+        "fatigue",
+        "stress",
+        "alcohol_units",
+        "potassium_rich_servings",
+    )
 
     class Meta:
         model = CheckIn
         fields = [
-            "no_cramps",
             "sleep_hours",
             "sitting_hours",
             "standing_hours",
@@ -345,32 +395,38 @@ class CheckInForm(UserForm):
             "dehydration_signs",
         ]
         labels = {
-            "no_cramps": "No cramps on this day",
-            "sleep_hours": "Hours of sleep",
-            "sitting_hours": "Hours sitting",
-            "standing_hours": "Hours standing",
-            "fatigue": "Tiredness (1 = fresh, 5 = exhausted)",
-            "stress": "Stress (1 = calm, 5 = very stressed)",
-            "alcohol_units": "Alcohol units",
-            "potassium_rich_servings": "Servings of potassium- or magnesium-rich food (bananas, nuts, greens…)",
             "hot_environment": "Hot environment or heavy sweating",
             "uncomfortable_shoes": "Uncomfortable shoes or heels",
             "low_blood_sugar": "A low-blood-sugar episode",
         }
 
+    field_order = ["cramps", *Meta.fields]
+    rename = {"no_cramps": "cramps"}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("sleep_hours", "sitting_hours", "standing_hours", "alcohol_units"):
-            self.fields[name].widget.attrs.update(step="0.5", inputmode="decimal")
-        for name in ("fatigue", "stress"):
-            self.fields[name].widget.attrs.update(min=1, max=5)
+        instance = self.instance if self.instance.pk else None
+        if instance is not None and "cramps" not in self.initial:
+            self.initial["cramps"] = "no" if instance.no_cramps else "yes"
+        for name in self.CHIP_FIELDS:
+            field = self.fields[name]
+            value = _norm(self.initial.get(name, getattr(instance, name, None)))
+            self.initial[name] = value
+            # A value saved through the API that is not a chip still shows, as its own chip.
+            if value and value not in dict(field.choices):
+                field.choices = [*field.choices, (value, value)]
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["no_cramps"] = data.pop("cramps") == "no"
+        return data
 
     @staticmethod
     def initial_from(checkin: CheckIn | None) -> dict:
-        """Yesterday's answers as a start for today (except "no cramps")."""
+        """Another day's answers, for the explicit "same as yesterday" (never the cramps answer)."""
         if checkin is None:
             return {}
-        return {name: getattr(checkin, name) for name in CheckInForm._meta.fields if name != "no_cramps"}
+        return {name: getattr(checkin, name) for name in CheckInForm._meta.fields}
 
 
 ENTRY_FORMS = {"episode": EpisodeForm, "intake": IntakeForm, "activity": ActivityForm, "dose": DoseForm}

@@ -66,8 +66,15 @@ def _log(model: type[DiaryRow], user, fields: dict) -> DiaryRow:
     row = model(user=user, **fields)
     with transaction.atomic():
         _save(row)
+        _cramp_overrides_no_cramps(row)
         _after_write(user=user, days=[row.day], entry=row, created=True)
     return row
+
+
+def _cramp_overrides_no_cramps(row: DiaryRow) -> None:
+    # A logged cramp is a fact; a "no cramps" answer for its day was a mistake.
+    if isinstance(row, Episode):
+        CheckIn.objects.for_user(row.user).filter(day=row.day, no_cramps=True).update(no_cramps=False)
 
 
 def episode_log(*, user, **fields) -> Episode:
@@ -92,6 +99,7 @@ def entry_update(*, entry: DiaryRow, **fields) -> DiaryRow:
         setattr(entry, name, value)
     with transaction.atomic():
         _save(entry)
+        _cramp_overrides_no_cramps(entry)
         _after_write(user=entry.user, days={old_day, entry.day}, entry=entry, created=False)
     return entry
 
@@ -176,6 +184,16 @@ def checkin_save(*, user, checkin: CheckIn | None = None, **fields) -> CheckIn:
         raise ValidationError({"day": "A check-in can be for today or an earlier day, not a future one."})
     if row.day and row.day < EARLIEST.date():
         raise ValidationError({"day": "Give a day after the year 1900."})
+    if row.no_cramps and row.day:
+        logged = Episode.objects.for_user(user).filter(day=row.day).order_by("started_at").first()
+        if logged is not None:
+            raise ValidationError(
+                {
+                    "no_cramps": f"You logged a cramp on {row.day:%A %-d %B} ({logged.get_muscle_display().lower()}, "
+                    f"severity {logged.severity}), so this day cannot be “no cramps”. Answer yes, or delete "
+                    "that cramp first if it was a mistake."
+                }
+            )
     row.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():

@@ -307,27 +307,35 @@ def entry_restore(request, pk):
 def checkin(request):
     user = request.user
     today = selectors.today_of(user)
-    day = _parse_day(request.GET.get("day")) or today
+    day = _parse_day(request.GET.get("day")) or selectors.checkin_due_day(user=user)
     if day > today:
         raise Http404
     existing = selectors.checkin_for(user=user, day=day)
-    if existing is None:
-        initial = CheckInForm.initial_from(selectors.checkin_for(user=user, day=day - dt.timedelta(days=1)))
-    else:
-        initial = {}
+    previous = selectors.checkin_for(user=user, day=day - dt.timedelta(days=1))
+    # Only on request: a silent copy would manufacture day-to-day persistence in the statistics.
+    copied = request.method == "GET" and request.GET.get("same") == "1" and previous is not None
+    initial = CheckInForm.initial_from(previous) if copied else {}
     form = CheckInForm(request.POST or None, instance=existing, initial=initial, user=user)
     if request.method == "POST" and form.is_valid():
         try:
             services.checkin_save(user=user, checkin=existing, day=day, **form.service_fields())
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_errors(form, error, rename=CheckInForm.rename)
         else:
             messages.success(request, f"Check-in for {day:%A %-d %B} saved.")
             return redirect("today")
     return render(
         request,
         "logbook/checkin.html",
-        {"form": form, "day": day, "is_today": day == today, "existing": existing, "prefilled": bool(initial)},
+        {
+            "form": form,
+            "day": day,
+            "is_today": day == today,
+            "is_yesterday": day == today - dt.timedelta(days=1),
+            "existing": existing,
+            "previous": previous,
+            "copied": copied,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -363,5 +371,6 @@ def history(request):
             "type_choices": [*selectors.KIND_LABELS.items(), ("checkin", "Check-ins")],
             "earlier": {"from": earlier - (end - start), "to": earlier},
             "deleted": services.deleted_entries(user=user)[:20],
+            "missing_checkins": selectors.days_without_checkin(user=user),
         },
     )
