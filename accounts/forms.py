@@ -175,8 +175,14 @@ def presets_from(formset, user) -> list[dict]:
 class MedicationForm(forms.ModelForm):
     class Meta:
         model = Medication
-        fields = ["name", "drug_class", "started_on", "stopped_on"]
-        labels = {"drug_class": "Kind of medicine", "started_on": "Started on", "stopped_on": "Stopped on"}
+        fields = ["name", "drug_class", "regular", "started_on", "stopped_on"]
+        labels = {
+            "drug_class": "Kind of medicine or supplement",
+            "regular": "I take it every day (a one-tap “took it” on Today)",
+            "started_on": "Started on",
+            "stopped_on": "Stopped on",
+        }
+        help_texts = {"drug_class": "Quinine: take it only as a doctor prescribed it (see the note once added)."}
         widgets = {
             "started_on": forms.DateInput(attrs={"type": "date"}),
             "stopped_on": forms.DateInput(attrs={"type": "date"}),

@@ -81,7 +81,27 @@ class DrugClass(models.TextChoices):
     ANTIBIOTIC = "antibiotic", "Antibiotic"
     ANTI_INFLAMMATORY = "anti_inflammatory", "Anti-inflammatory"
     PAINKILLER = "painkiller", "Pain medication"
-    OTHER = "other", "Other"
+    # Supplements and remedies people take for cramps: each is its own factor in the reports.
+    MAGNESIUM = "magnesium", "Magnesium supplement"
+    POTASSIUM = "potassium", "Potassium supplement"
+    ELECTROLYTES = "electrolytes", "Electrolytes / oral rehydration"
+    QUININE = "quinine", "Quinine"
+    VITAMIN_B = "vitamin_b", "Vitamin B"
+    VITAMIN_D = "vitamin_d", "Vitamin D"
+    CALCIUM = "calcium", "Calcium supplement"
+    OTHER_SUPPLEMENT = "other_supplement", "Other supplement"
+    OTHER = "other", "Other medicine"
+
+
+# Shown wherever a medicine of that class is added or listed.
+SAFETY_NOTES = {
+    DrugClass.QUININE: (
+        "Quinine is not recommended for ordinary leg cramps: it can cause rare but serious side effects "
+        "(bleeding and blood problems, irregular heartbeat, severe allergic reactions). Take it only as a "
+        "doctor prescribed it, and see a doctor at once if you bruise or bleed easily, feel your heart race, "
+        "or get a rash or fever."
+    ),
+}
 
 
 class UserManager(BaseUserManager):
@@ -194,6 +214,8 @@ class Medication(models.Model):
     drug_class = models.CharField(max_length=32, choices=DrugClass.choices)
     started_on = models.DateField(null=True, blank=True)
     stopped_on = models.DateField(null=True, blank=True)
+    # Taken every day: Today offers a one-tap "took it".
+    regular = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MedicationQuerySet.as_manager()
@@ -211,6 +233,10 @@ class Medication(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def safety_note(self) -> str:
+        return SAFETY_NOTES.get(self.drug_class, "")
 
     def clean(self):
         if self.started_on and self.stopped_on and self.stopped_on < self.started_on:

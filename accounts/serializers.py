@@ -105,7 +105,10 @@ class DetailSerializer(serializers.Serializer):
 
 
 class MedicationSerializer(StrictModelSerializer):
+    safety_note = serializers.CharField(read_only=True, help_text='Safety wording to show with this medicine, or "".')
+
     class Meta:
         model = Medication
-        fields = ["id", "name", "drug_class", "started_on", "stopped_on"]
-        read_only_fields = ["id"]
+        fields = ["id", "name", "drug_class", "regular", "started_on", "stopped_on", "safety_note"]
+        read_only_fields = ["id", "safety_note"]
+        extra_kwargs = {"regular": {"help_text": "Taken every day: the Today page offers a one-tap dose."}}

@@ -139,11 +139,13 @@ def medications(request):
     form = MedicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.medication_create(user=request.user, **form.cleaned_data)
+            medication = services.medication_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"Added {form.cleaned_data['name']}.")
+            if medication.safety_note:
+                messages.warning(request, medication.safety_note)
             return redirect("medications")
     rows = Medication.objects.for_user(request.user)
     return render(

@@ -207,9 +207,9 @@ def test_a_time_in_the_future_is_refused_next_to_the_field(alice_client, alice):
 def test_a_second_checkin_save_edits_the_first(alice_client, alice):
     with time_machine.travel(dt.datetime(2026, 10, 27, 14, 0, tzinfo=dt.UTC), tick=False):
         alice_client.post(reverse("checkin"), {"sleep_hours": "7", "sitting_hours": "8", "cramps": "no"})
-        alice_client.post(reverse("checkin"), {"sleep_hours": "7.5", "sitting_hours": "8", "cramps": "yes"})
+        alice_client.post(reverse("checkin"), {"sleep_hours": "8", "sitting_hours": "8", "cramps": "yes"})
     today = CheckIn.objects.get(user=alice, day=dt.date(2026, 10, 27))
-    assert today.sleep_hours == 7.5 and not today.no_cramps
+    assert today.sleep_hours == 8 and not today.no_cramps
     assert CheckIn.objects.filter(user=alice).count() == 1
 
 

@@ -118,7 +118,7 @@ class DoseSerializer(StrictModelSerializer):
 
     class Meta:
         model = Dose
-        fields = ["id", "taken_at", "day", "medication"]
+        fields = ["id", "taken_at", "day", "medication", "amount", "amount_unit"]
         read_only_fields = DIARY_READ_ONLY
 
 

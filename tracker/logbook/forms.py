@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import Medication
+from accounts.models import DrugClass, Medication
 from tracker.diary import local_to_utc
 from tracker.logbook import units
 from tracker.logbook.advice import red_flag_message
@@ -307,18 +307,48 @@ class ActivityForm(UserForm):
 
 class DoseForm(UserForm):
     taken_at = LocalDateTimeField(required=False, label="When", help_text="Your local time.")
+    # A medicine not listed yet is added here, with the dose, instead of a dead end.
+    new_medication_name = forms.CharField(max_length=120, required=False, label="Or a new one: its name")
+    new_medication_class = forms.ChoiceField(
+        choices=[("", "Choose…"), *DrugClass.choices], required=False, label="What kind of medicine or supplement"
+    )
 
     class Meta:
         model = Dose
-        fields = ["medication", "taken_at"]
+        fields = ["medication", "amount", "amount_unit", "taken_at"]
+        labels = {"amount": "Amount (optional)", "amount_unit": "Unit"}
+
+    field_order = ["medication", "new_medication_name", "new_medication_class", "amount", "amount_unit", "taken_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Only one's own medicines can be chosen; the service checks it again.
-        self.fields["medication"].queryset = Medication.objects.for_user(self.user)
+        own = Medication.objects.for_user(self.user)
+        self.fields["medication"].queryset = own
+        self.fields["medication"].required = False
+        self.fields["amount"].widget.attrs.update(inputmode="decimal", step="any")
+        self.has_medications = own.exists()
+        if not self.has_medications:
+            self.fields["medication"].help_text = "None listed yet: add it just below, with this dose."
+        if self.instance.pk:  # editing a dose: no new medicine from here
+            del self.fields["new_medication_name"], self.fields["new_medication_class"]
+
+    def clean(self):
+        data = super().clean()
+        name = (data.get("new_medication_name") or "").strip()
+        if name and not data.get("new_medication_class"):
+            self.add_error("new_medication_class", "Choose what kind it is, so reports can compare it.")
+        if not data.get("medication") and not name:
+            self.add_error("medication", "Choose one of your medicines, or add a new one below.")
+        return data
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
+        name = (data.pop("new_medication_name", "") or "").strip()
+        drug_class = data.pop("new_medication_class", "")
+        if name:
+            data["medication"] = None
+            data["new_medication"] = {"name": name, "drug_class": drug_class}
         data["taken_at"] = data.get("taken_at") or timezone.now()
         return data
 

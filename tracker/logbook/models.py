@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -236,9 +237,25 @@ class Activity(DiaryRow):
         ]
 
 
+class DoseUnit(models.TextChoices):
+    MG = "mg", "mg"
+    G = "g", "g"
+    MCG = "mcg", "µg"
+    IU = "iu", "IU"
+    ML = "ml", "ml"
+    TABLET = "tablet", "tablet(s)"
+    CAPSULE = "capsule", "capsule(s)"
+    SACHET = "sachet", "sachet(s)"
+
+
 class Dose(DiaryRow):
     taken_at = models.DateTimeField()
     medication = models.ForeignKey(Medication, on_delete=models.CASCADE, related_name="doses")
+    # Optional: how much, e.g. 300 mg of magnesium or 2 tablets.
+    amount = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    amount_unit = models.CharField(max_length=8, choices=DoseUnit.choices, blank=True)
 
     class Meta:
         ordering = ["-taken_at", "-id"]
@@ -246,6 +263,12 @@ class Dose(DiaryRow):
             models.Index(fields=["user", "-taken_at"], name="dose_user_taken"),
             models.Index(fields=["user", "day"], name="dose_user_day"),
         ]
+
+    def clean(self):
+        if self.amount is not None and not self.amount_unit:
+            raise ValidationError({"amount_unit": "Give the unit of the amount (mg, tablets…)."})
+        if self.amount is None and self.amount_unit:
+            raise ValidationError({"amount": "Give the amount, or leave the unit empty."})
 
 
 def _hours_field():

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.models import Medication
 from tracker.diary import diary_day
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
 from tracker.logbook.services import INSTANT_FIELD
@@ -69,6 +70,7 @@ def today_summary(*, user, now: dt.datetime | None = None) -> dict:
         "goal_pct": (200 * effective + goal) // (2 * goal) if goal else 0,
         "has_checkin": CheckIn.objects.for_user(user).filter(day=day).exists(),
         "checkin_day": checkin_due_day(user=user, now=now),
+        "regular_medications": regular_medications(user=user, day=day, entries=entries),
     }
 
 
@@ -126,6 +128,14 @@ def days_without_checkin(*, user, now: dt.datetime | None = None) -> list[dt.dat
     start = today - dt.timedelta(days=MISSING_CHECKIN_DAYS - 1)
     done = set(CheckIn.objects.for_user(user).filter(day__gte=start, day__lte=today).values_list("day", flat=True))
     return [d for d in (today - dt.timedelta(days=i) for i in range(MISSING_CHECKIN_DAYS)) if d not in done]
+
+
+def regular_medications(*, user, day: dt.date, entries: list[Entry]) -> list[dict]:
+    """The user's every-day medicines still being taken, each with today's dose if any:
+    one query (today's doses come from the entries already read)."""
+    taken = {e.row.medication_id: e.row for e in entries if e.kind == "dose"}
+    meds = Medication.objects.for_user(user).filter(regular=True).exclude(stopped_on__lt=day)
+    return [{"medication": m, "dose": taken.get(m.pk)} for m in meds]
 
 
 def checkin_for(*, user, day: dt.date) -> CheckIn | None:

@@ -12,6 +12,7 @@ from django.db.models import Case, DateField, JSONField, QuerySet, When
 from django.utils import timezone
 
 from accounts.models import Medication
+from accounts.services import medication_create
 from tracker.diary import diary_day
 from tracker.logbook import beverages, night
 from tracker.logbook.models import Activity, CheckIn, DeletedEntry, DiaryRow, Dose, Episode, Intake
@@ -89,8 +90,12 @@ def activity_log(*, user, **fields) -> Activity:
     return _log(Activity, user, fields)
 
 
-def dose_log(*, user, **fields) -> Dose:
-    return _log(Dose, user, fields)
+def dose_log(*, user, new_medication: dict | None = None, **fields) -> Dose:
+    """Log a dose; `new_medication` ({"name", "drug_class"}) adds the medicine first."""
+    with transaction.atomic():
+        if new_medication:
+            fields["medication"] = medication_create(user=user, **new_medication)
+        return _log(Dose, user, fields)
 
 
 def entry_update(*, entry: DiaryRow, **fields) -> DiaryRow:

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.models import Medication
 from tracker.logbook import selectors, services, units
 from tracker.logbook.advice import red_flag_message
 from tracker.logbook.forms import (
@@ -170,6 +171,19 @@ def drink_log(request):
 
 
 @login_required
+@require_POST
+def medication_took(request, pk):
+    """One tap on Today: a dose of an every-day medicine, now."""
+    medication = get_object_or_404(Medication.objects.for_user(request.user), pk=pk)
+    dose = services.dose_log(user=request.user, medication=medication, taken_at=timezone.now())
+    _remember_for_undo(request, "dose", dose)
+    messages.success(request, f"Logged: took {medication.name}.")
+    if medication.safety_note:
+        messages.warning(request, medication.safety_note)
+    return _today_response(request)
+
+
+@login_required
 def cramp(request):
     """The quick logger: when, woke me, side, muscle, duration, and a severity button
     that saves. "Now, calf, 6" is two or three taps; last night's cramp four or five."""
@@ -254,6 +268,8 @@ def _entry_form_page(request, kind, *, entry=None, initial=None):
             messages.success(request, f"{done} the {ENTRY_TITLES[kind]}.")
             if kind == "episode":
                 _announce_red_flag(request, entry)
+            if kind == "dose" and entry.medication.safety_note:
+                messages.warning(request, entry.medication.safety_note)
             return redirect(_next_url(request, reverse(after)))
     title = f"Log a {ENTRY_TITLES[kind]}" if is_new else f"Edit the {ENTRY_TITLES[kind]}"
     context = {"form": form, "kind": kind, "title": title}
