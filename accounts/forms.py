@@ -110,6 +110,14 @@ class ProfileForm(forms.Form):
             "daily_goal"
         ].help_text = f"Suggested for you: {units.format_volume(user.suggested_goal_ml, user)}. Leave empty to use it."
 
+    def _amount(self, name: str, stored, convert):
+        """An amount left as shown keeps its stored value: converting the rounded display
+        back would turn 2000 ml into 1999 ml after a trip through fl oz."""
+        shown = self.cleaned_data[name]
+        if shown == self.initial[name]:
+            return stored
+        return None if shown is None else convert(shown, self.user)
+
     def service_fields(self) -> dict:
         data = self.cleaned_data
         # Amounts are read in the units the form was shown in, i.e. the current ones.
@@ -120,8 +128,8 @@ class ProfileForm(forms.Form):
             "sleep_ends_at": data["sleep_ends_at"] or self.user.sleep_ends_at,
             "units": data["units"],
             "week_starts_on": data["week_starts_on"],
-            "body_weight_kg": units.display_to_kg(data["body_weight"], self.user),
-            "daily_goal_ml": None if data["daily_goal"] is None else units.display_to_ml(data["daily_goal"], self.user),
+            "body_weight_kg": self._amount("body_weight", self.user.body_weight_kg, units.display_to_kg),
+            "daily_goal_ml": self._amount("daily_goal", self.user.daily_goal_ml, units.display_to_ml),
             "pregnancy_due_date": data["pregnancy_due_date"],
             "conditions": data["conditions"],
         }
@@ -155,21 +163,34 @@ PresetFormSet = forms.formset_factory(PresetForm, extra=1, max_num=6, absolute_m
 
 def presets_initial(presets: list[dict], user) -> list[dict]:
     return [
-        {"label": p["label"], "amount": units.ml_to_display(p["volume_ml"], user), "beverage": p["beverage"]}
+        {
+            "label": p["label"],
+            "amount": units.ml_to_display(p["volume_ml"], user),
+            "beverage": p["beverage"],
+            "volume_ml": p["volume_ml"],
+        }
         for p in presets
     ]
 
 
 def presets_from(formset, user) -> list[dict]:
-    return [
-        {
-            "label": f.cleaned_data["label"].strip(),
-            "volume_ml": units.display_to_ml(f.cleaned_data["amount"], user),
-            "beverage": f.cleaned_data["beverage"],
-        }
-        for f in formset.forms
-        if f.cleaned_data.get("label") and f.cleaned_data.get("amount") is not None
-    ]
+    """Presets are stored in ml. An amount left as it was shown keeps its stored ml, so
+    the 250 ml glass stays 250 ml through any number of saves in fl oz (8.5 fl oz would
+    convert back to 251 ml)."""
+    presets = []
+    for f in formset.forms:
+        data = f.cleaned_data
+        if not data.get("label") or data.get("amount") is None:
+            continue
+        unchanged = "volume_ml" in f.initial and data["amount"] == f.initial.get("amount")
+        presets.append(
+            {
+                "label": data["label"].strip(),
+                "volume_ml": f.initial["volume_ml"] if unchanged else units.display_to_ml(data["amount"], user),
+                "beverage": data["beverage"],
+            }
+        )
+    return presets
 
 
 class MedicationForm(forms.ModelForm):

@@ -205,3 +205,20 @@ def test_the_morning_checkin_takes_at_most_twelve_taps(carl_page, carl):
     assert (checkin.sleep_hours, checkin.sitting_hours, checkin.standing_hours) == (7, 8, 2)
     assert (checkin.fatigue, checkin.stress, checkin.alcohol_units, checkin.hot_environment) == (3, 2, 0, True)
     assert page.console_errors == []
+
+
+def test_units_round_trip_exactly_in_the_browser(carl_page, carl):
+    page = carl_page
+    page.set_default_timeout(30_000)  # a long page (every timezone) on a busy machine
+    page.goto("/settings/")
+    page.get_by_label("Units").select_option("us")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    expect(page.locator("#id_presets-0-amount")).to_have_value("8.5")
+    page.get_by_role("button", name="Save settings").click()  # saved as shown, in fl oz
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    page.get_by_label("Units").select_option("metric")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#id_presets-0-amount")).to_have_value("250")
+    carl.refresh_from_db()
+    assert [p["volume_ml"] for p in carl.drink_presets] == [250, 500, 300]

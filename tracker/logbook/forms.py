@@ -16,6 +16,7 @@ from tracker.logbook import units
 from tracker.logbook.advice import red_flag_message
 from tracker.logbook.models import (
     Activity,
+    ActivityKind,
     Beverage,
     CheckIn,
     DehydrationSign,
@@ -23,6 +24,7 @@ from tracker.logbook.models import (
     Episode,
     Illness,
     Intake,
+    Intensity,
     Muscle,
     Relief,
     Side,
@@ -292,12 +294,23 @@ class QuickDrinkForm(forms.Form):
 
 
 class ActivityForm(UserForm):
-    started_at = LocalDateTimeField(required=False, label="When it started", help_text="Your local time.")
+    started_at = LocalDateTimeField(
+        required=False, label="When it started", help_text="Your local time. Leave empty for now."
+    )
 
     class Meta:
         model = Activity
         fields = ["kind", "intensity", "duration_minutes", "started_at", "heavy_sweating"]
         labels = {"duration_minutes": "Minutes", "heavy_sweating": "I sweated heavily"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            # Sensible defaults: the kind logged last, half an hour, moderate.
+            last = Activity.objects.for_user(self.user).values_list("kind", flat=True).first()
+            self.fields["kind"].initial = last or ActivityKind.WALKING
+            self.fields["duration_minutes"].initial = 30
+            self.fields["intensity"].initial = Intensity.MODERATE
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

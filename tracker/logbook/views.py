@@ -34,6 +34,7 @@ LOG = {
     "dose": services.dose_log,
 }
 ENTRY_TITLES = {"episode": "cramp", "intake": "drink", "activity": "activity", "dose": "medication dose"}
+ENTRY_ARTICLES = {"episode": "a", "intake": "a", "activity": "an", "dose": "a"}
 DEFAULT_PRESETS = [
     {"label": "Glass", "volume_ml": 250, "beverage": "water"},
     {"label": "Bottle", "volume_ml": 500, "beverage": "water"},
@@ -271,7 +272,7 @@ def _entry_form_page(request, kind, *, entry=None, initial=None):
             if kind == "dose" and entry.medication.safety_note:
                 messages.warning(request, entry.medication.safety_note)
             return redirect(_next_url(request, reverse(after)))
-    title = f"Log a {ENTRY_TITLES[kind]}" if is_new else f"Edit the {ENTRY_TITLES[kind]}"
+    title = f"Log {ENTRY_ARTICLES[kind]} {ENTRY_TITLES[kind]}" if is_new else f"Edit the {ENTRY_TITLES[kind]}"
     context = {"form": form, "kind": kind, "title": title}
     context.update({"is_new": True} if is_new else {"entry": entry})
     return render(request, "logbook/entry_form.html", context, status=400 if form.errors else 200)
