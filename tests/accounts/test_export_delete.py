@@ -28,7 +28,8 @@ from tests.factories import (
     IntakeFactory,
     MedicationFactory,
 )
-from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
+from tracker.logbook import services as logbook_services
+from tracker.logbook.models import Activity, CheckIn, DeletedEntry, Dose, Episode, Intake
 from tracker.reports.models import WeeklySnapshot
 
 NOW = dt.datetime(2026, 11, 10, 12, 0, tzinfo=dt.UTC)
@@ -50,6 +51,7 @@ ROW_MAKERS = {
     Activity: lambda user: ActivityFactory(user=user),
     Dose: lambda user: DoseFactory(user=user),
     CheckIn: lambda user: CheckInFactory(user=user),
+    DeletedEntry: lambda user: logbook_services.entry_delete(entry=IntakeFactory(user=user, volume_ml=123)),
     ReminderPlan: lambda user: reminder_plans.plan_get(user=user),
     Delivery: lambda user: Delivery.objects.create(user=user, slot=NOW, channel="in_app"),
     Notification: lambda user: Notification.objects.create(user=user, title="Time to drink", body="250 ml?"),

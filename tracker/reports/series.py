@@ -12,7 +12,6 @@ from tracker.logbook.models import (
     Activity,
     Beverage,
     CheckIn,
-    Context,
     Dose,
     Episode,
     Intake,
@@ -96,7 +95,8 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
             seconds=Sum("duration_seconds"),
             worst=Max("severity"),
             severity_sum=Sum("severity"),
-            night=Count("id", filter=Q(context=Context.ASLEEP) | Q(sleep_disturbed=True)),
+            # The night rule is stored on the row (tracker.logbook.night).
+            night=Count("id", filter=Q(at_night=True)),
             disturbed=Count("id", filter=Q(sleep_disturbed=True)),
         )
         .order_by()
