@@ -46,12 +46,16 @@ def test_every_result_is_finite_and_worded_as_a_link_never_a_cause():
     series = as_series(planted_days(seed=3))
     report = factors_analyse(series=series, start=END - dt.timedelta(days=83), end=END)
     for row in report["results"]:
-        for key in ("rate_ratio", "ci_low", "ci_high", "p_value", "q_value", "rho", "reverse_p_value"):
+        for key in ("risk_ratio", "rate_ratio", "ci_low", "ci_high", "p_value", "q_value", "rho", "reverse_p_value"):
             assert row[key] is None or (row[key] == row[key] and abs(row[key]) != float("inf"))
         assert "cause" not in row["verdict"].lower()
         assert row["summary"].startswith("Cramps on ")
     insufficient = [r for r in report["results"] if r["evidence"] == "insufficient"]
-    assert insufficient and all("more logged days needed" in r["verdict"] for r in insufficient)
+    # Factors never answered in this diary: the verdict says what is missing.
+    assert insufficient and all(
+        r["verdict"].startswith("Not enough data yet to tell: this needs at least 14 logged days where this is known")
+        for r in insufficient
+    )
 
 
 def test_the_summary_puts_the_two_by_two_table_in_words():

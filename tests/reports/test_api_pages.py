@@ -98,7 +98,8 @@ def test_daily_series_has_one_row_per_day_with_every_factor(alice, alice_api):
     assert day["day"] == "2026-10-03" and day["episodes"] == 1 and day["worst_severity"] == 7
     assert day["fluid_ml"] == 400 and day["effective_ml"] == 440
     assert day["factors"]["electrolyte_drinks"] is True
-    assert day["factors"]["exercise_minutes"] == 0
+    # No check-in and no activity logged: exercise is unknown that day, not "none".
+    assert day["factors"]["exercise_minutes"] is None
     assert day["factors"]["sitting_hours"] is None  # no check-in: unknown, not zero
     keys = {f["key"] for f in body["factors"]}
     assert {"low_fluid", "sitting_hours", "alcohol_units", "dehydration_signs"} <= keys
