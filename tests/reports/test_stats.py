@@ -1,5 +1,6 @@
 """The statistics module against known answers and independent computations."""
 
+import itertools
 import math
 
 import pytest
@@ -188,14 +189,14 @@ def test_lag1_autocorrelation_by_hand_and_with_gaps():
     x = [1, 0, 1, 1, 0, 0, 1, 1, 1, 0]
     mean = sum(x) / len(x)
     dev = [v - mean for v in x]
-    expected = (sum(a * b for a, b in zip(dev, dev[1:], strict=False)) / 9) / (sum(d * d for d in dev) / 10)
+    expected = (sum(a * b for a, b in itertools.pairwise(dev)) / 9) / (sum(d * d for d in dev) / 10)
     assert stats.lag1_autocorrelation(x) == pytest.approx(max(expected, 0))
     runs = [1.0] * 10 + [0.0] * 10
     # Gaps: only consecutive days both present pair up; mean 0.5 over the 16 present.
     gappy = [*runs[:4], None, *runs[5:12], None, None, *runs[14:17], None, *runs[18:]]
     present = [v for v in gappy if v is not None]
     m = sum(present) / len(present)
-    pairs = [(a - m) * (b - m) for a, b in zip(gappy, gappy[1:], strict=False) if a is not None and b is not None]
+    pairs = [(a - m) * (b - m) for a, b in itertools.pairwise(gappy) if a is not None and b is not None]
     want = (sum(pairs) / len(pairs)) / (sum((v - m) ** 2 for v in present) / len(present))
     assert stats.lag1_autocorrelation(gappy) == pytest.approx(want)
     assert stats.lag1_autocorrelation([1, 0, 1, 0, 1, 0]) == 0.0  # alternating: floored

@@ -58,7 +58,8 @@ def _not_comparable(factor: Factor, reason: str) -> str:
         return "You had no cramps on any logged day, so no factor can be compared."
     if reason == stats.ALWAYS_EXPOSED:
         return f"On every logged day where it is known, {factor.phrase}, so there are no days without it to compare."
-    return f"On no logged day where it is known {factor.phrase.replace('you ', 'did you ', 1)}, so there is nothing to compare."
+    never = factor.phrase.replace("you ", "did you ", 1)
+    return f"On no logged day where it is known {never}, so there is nothing to compare."
 
 
 def _verdict(factor: Factor, lag: int, row: dict, tests: int, reason: str | None, table: stats.Table) -> str:
@@ -139,7 +140,7 @@ def _test(factor: Factor, lag: int, series: Series, start: dt.date, end: dt.date
                 reverse.append((index, row.cramp_day, factor.exposed(following)))
 
     table, estimate = _estimate(cells, span)
-    reverse_table, reverse_estimate = _estimate(reverse, span)
+    _reverse_table, reverse_estimate = _estimate(reverse, span)
     reason = stats.not_comparable_reason(table)
     rho = stats.spearman_rho(values, outcomes) if factor.kind == CONTINUOUS else None
     testable = reason is None and not stats.is_insufficient(table) and estimate.p is not None

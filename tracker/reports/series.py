@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
 
 from tracker.diary import local_to_utc
+from tracker.logbook import models as logbook_models
 from tracker.logbook.models import (
     CHECKIN_FACTOR_FIELDS,
     Activity,
@@ -21,7 +22,10 @@ from tracker.logbook.models import (
 )
 from tracker.reports.registry import FACTORS, MEDICATION_PREFIX, Factor
 
-CHECKIN_COLUMNS = CHECKIN_FACTOR_FIELDS
+# Check-in answers that are red flags (e.g. fainting outside a cramp), when the logbook
+# declares them: each a boolean field whose true value reaches the reports' red flags.
+CHECKIN_RED_FLAG_FIELDS = tuple(getattr(logbook_models, "CHECKIN_RED_FLAG_FIELDS", ()))
+CHECKIN_COLUMNS = tuple(dict.fromkeys((*CHECKIN_FACTOR_FIELDS, *CHECKIN_RED_FLAG_FIELDS)))
 ELECTROLYTE_BEVERAGES = (Beverage.ELECTROLYTE_DRINK, Beverage.ORAL_REHYDRATION_SOLUTION)
 
 
@@ -53,6 +57,8 @@ class DayRow:
     factors_before: dict[str, float | bool | None] | None = None
     # Taken after the day's first cramp: relief, not exposure ("what helped").
     after_cramp: dict[str, int] = field(default_factory=dict)
+    # Red flags answered in the day's check-in (field names).
+    checkin_flags: list[str] = field(default_factory=list)
 
     @property
     def cramp_day(self) -> bool:
@@ -256,6 +262,8 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
             row.drinks = intake["drinks"]
             row.goal_pct = 100 * row.effective_ml / goal_ml if goal_ml else None
         row.checkin = checkin is not None
+        if checkin is not None:
+            row.checkin_flags = [name for name in CHECKIN_RED_FLAG_FIELDS if checkin.get(name)]
         if checkin is not None and checkin.get("no_cramps") is not None:
             row.checkin_cramps = not checkin["no_cramps"]
         row.observed = row.episodes > 0 or row.checkin_cramps is not None
@@ -268,8 +276,14 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
         # Lag 0 on a cramp day: only what came before the first cramp, against the
         # goal pro-rated to that moment.
         agg_before = {
-            "intake": _before_cramp(intake, {"effective_ml": "effective_before", "alcohol_units": "alcohol_before",
-                                             "electrolyte_drinks": "electrolyte_before"}),
+            "intake": _before_cramp(
+                intake,
+                {
+                    "effective_ml": "effective_before",
+                    "alcohol_units": "alcohol_before",
+                    "electrolyte_drinks": "electrolyte_before",
+                },
+            ),
             "activity": _before_cramp(
                 by_table["activity"].get(day), {"minutes": "minutes_before", "vigorous": "vigorous_before"}
             ),
