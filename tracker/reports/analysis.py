@@ -58,8 +58,7 @@ def _not_comparable(factor: Factor, reason: str) -> str:
         return "You had no cramps on any logged day, so no factor can be compared."
     if reason == stats.ALWAYS_EXPOSED:
         return f"On every logged day where it is known, {factor.phrase}, so there are no days without it to compare."
-    never = factor.phrase.replace("you ", "did you ", 1)
-    return f"On no logged day where it is known {never}, so there is nothing to compare."
+    return f"There was no logged day when {factor.phrase}, so there is nothing to compare."
 
 
 def _verdict(factor: Factor, lag: int, row: dict, tests: int, reason: str | None, table: stats.Table) -> str:
