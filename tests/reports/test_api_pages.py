@@ -201,3 +201,26 @@ def test_the_weekly_page_leads_with_red_flags_and_shows_the_figures(alice):
 def test_the_factors_page_explains_the_method_in_plain_words(alice):
     html = web_client(alice).get("/reports/factors/").content.decode()
     assert "not independent" in html and "not proof" in html and "linked with" in html
+
+
+def test_cramps_often_or_every_night_reach_the_weekly_page_the_print_view_and_the_email(alice):
+    from tracker.reports import services
+
+    for day in range(3, 8):  # 02:00 belongs to the diary day before: 2–6 Nov
+        EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, day, 2, 0), context="asleep")
+    wanted = "You had night cramps on 5 of the last 7 nights: that needs a doctor."
+    client = web_client(alice)
+    assert wanted in client.get("/reports/weekly/", {"week": "2026-W45"}).content.decode()
+    assert wanted in client.get("/reports/print/", {"start": "2026-11-01", "end": "2026-11-07"}).content.decode()
+    snapshot = services.weekly_snapshot_get(user=alice, week_start=dt.date(2026, 11, 2))
+    message = services.weekly_report_email(user=alice, snapshot=snapshot)
+    assert wanted in message.body and wanted in message.alternatives[0][0]
+
+
+def test_the_weekly_page_opens_on_the_last_complete_week_and_marks_a_week_in_progress(alice):
+    client = web_client(alice)
+    html = client.get("/reports/weekly/").content.decode()
+    assert "Your week 2026-W45" in html and "week in progress" not in html
+    html = client.get("/reports/weekly/", {"week": "2026-W46"}).content.decode()
+    assert "week in progress" in html and "This week is still in progress, so it is not compared yet." in html
+    assert "% change" not in html

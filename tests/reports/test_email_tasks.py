@@ -96,7 +96,7 @@ def test_the_hourly_sweep_emails_the_week_through_a_real_worker(alice):
     assert message.to == ["alice@example.com"]
     assert "2026-W45" in message.subject
     assert "see a doctor" in message.body
-    assert "Cramps: 1 on 1 days" in message.body
+    assert "Cramps: 1 on 1 of 1 logged days" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and "cid:weekly-chart" in html
     raw = message.message().as_string()
