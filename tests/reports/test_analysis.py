@@ -209,3 +209,13 @@ def test_the_risk_ratio_field_is_the_mantel_haenszel_figure_by_hand():
     )
     assert row["risk_ratio"] == row["rate_ratio"] == 3.0
     assert (row["exposed_days"], row["exposed_cramp_days"], row["unexposed_cramp_days"]) == (42, 27, 9)
+
+
+def test_a_medicine_taken_nearly_every_day_is_a_change_not_a_daily_factor():
+    taken = [i % 12 != 0 for i in range(48)]  # 44 of 48 days
+    series = _diary([i % 4 == 0 for i in range(48)], {"medication_diuretic": taken})
+    report = factors_analyse(series=series, start=END - dt.timedelta(days=47), end=END)
+    row = next(r for r in report["results"] if r["factor"] == "medication_diuretic" and r["lag"] == 0)
+    assert row["evidence"] == "not_comparable" and row["not_comparable_reason"] == "daily"
+    assert "not compared day by day" in row["verdict"] and row["q_value"] is None
+    assert row["verdict"].endswith("Do not stop or change a medicine without your doctor.")

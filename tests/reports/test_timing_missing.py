@@ -196,3 +196,21 @@ def test_electrolyte_drinks_taken_after_cramps_are_not_linked_with_more_cramps(g
     week = series_build(user=alice, start=end - dt.timedelta(days=6), end=end).days
     cramp_days = sum(d.cramp_day for d in week)
     assert selectors.relief_summary(week)["electrolyte_drinks_after"] == cramp_days
+
+
+def test_each_named_medicine_is_its_own_factor_when_its_class_holds_two(goal_2000):
+    alice = goal_2000
+    tablet = Medication.objects.create(user=alice, name="Water tablet", drug_class="diuretic")
+    other = Medication.objects.create(user=alice, name="Second tablet", drug_class="diuretic")
+    DoseFactory(user=alice, taken_at=local(alice, 2026, 11, 3, 8, 0), medication=tablet)
+    DoseFactory(user=alice, taken_at=local(alice, 2026, 11, 4, 8, 0), medication=other)
+    CheckInFactory(user=alice, day=dt.date(2026, 11, 5), no_cramps=True)
+    series = series_build(user=alice, start=dt.date(2026, 11, 3), end=dt.date(2026, 11, 5))
+    keys = [f.key for f in series.factors]
+    named = [f"medication_named_{tablet.id}", f"medication_named_{other.id}"]
+    assert "medication_diuretic" in keys and all(k in keys for k in named)
+    values = [[d.factors[k] for d in series.days] for k in ("medication_diuretic", *named)]
+    # Class on both days; each name on its own day; 3 Nov–4 Nov known by the dose, 5 Nov by the check-in.
+    assert values == [[True, True, False], [True, False, False], [False, True, False]]
+    label = next(f.label for f in series.factors if f.key == named[0])
+    assert label == "Took: Water tablet"

@@ -25,6 +25,8 @@ METHOD = (
     "doctor, not proof of a cause."
 )
 MEDICINE_CAUTION = "Do not stop or change a medicine without your doctor."
+DAILY_MEDICINE = "daily"
+DAILY_SHARE = 0.9
 
 
 def _summary(factor: Factor, lag: int, table: stats.Table) -> str:
@@ -56,6 +58,11 @@ def _not_comparable(factor: Factor, reason: str) -> str:
         return "You had cramps on every logged day, so no factor can be compared."
     if reason == stats.NO_CRAMP_DAYS:
         return "You had no cramps on any logged day, so no factor can be compared."
+    if reason == DAILY_MEDICINE:
+        return (
+            f"{factor.phrase[0].upper()}{factor.phrase[1:]} on nearly every logged day, so it is not compared day by "
+            "day; a start or stop shows in the before/after view."
+        )
     if reason == stats.ALWAYS_EXPOSED:
         return f"On every logged day where it is known, {factor.phrase}, so there are no days without it to compare."
     return f"There was no logged day when {factor.phrase}, so there is nothing to compare."
@@ -141,6 +148,10 @@ def _test(factor: Factor, lag: int, series: Series, start: dt.date, end: dt.date
     table, estimate = _estimate(cells, span)
     _reverse_table, reverse_estimate = _estimate(reverse, span)
     reason = stats.not_comparable_reason(table)
+    if reason is None and factor.key.startswith(MEDICATION_PREFIX) and table.exposed >= DAILY_SHARE * table.n:
+        # A medicine taken (nearly) every day is a change, not a day-to-day factor: the
+        # before/after view shows it.
+        reason = DAILY_MEDICINE
     rho = stats.spearman_rho(values, outcomes) if factor.kind == CONTINUOUS else None
     testable = reason is None and not stats.is_insufficient(table) and estimate.p is not None
     p, rp = estimate.p, reverse_estimate.p
@@ -191,6 +202,8 @@ def factors_analyse(*, series: Series, start: dt.date, end: dt.date) -> dict:
         row["_q"] = q
     for row in rows:
         row["evidence"] = stats.evidence_label(table=row["_table"], p=row["_p"], q=row.get("_q"))
+        if row["_reason"] == DAILY_MEDICINE:
+            row["evidence"] = stats.NOT_COMPARABLE
         if row["evidence"] in (stats.STRONG, stats.MODERATE, stats.WEAK):
             row["direction"] = "more" if (row["risk_ratio"] or 1) >= 1 else "fewer"
         row["verdict"] = _verdict(row["_factor"], row["lag"], row, len(tested), row["_reason"], row["_table"])

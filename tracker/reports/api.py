@@ -134,7 +134,7 @@ class FactorResultSerializer(serializers.Serializer):
     evidence = serializers.ChoiceField(choices=EVIDENCE_ORDER)
     direction = serializers.ChoiceField(choices=["more", "fewer"], allow_null=True)
     not_comparable_reason = serializers.ChoiceField(
-        choices=["all_cramp_days", "no_cramp_days", "always", "never"], allow_null=True
+        choices=["all_cramp_days", "no_cramp_days", "always", "never", "daily"], allow_null=True
     )
     days_needed = serializers.IntegerField()
     summary = serializers.CharField()

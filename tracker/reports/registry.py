@@ -334,6 +334,24 @@ FACTORS: list[Factor] = [
 
 FACTORS_BY_KEY: dict[str, Factor] = {f.key: f for f in FACTORS}
 MEDICATION_PREFIX = "medication_"
+NAMED_PREFIX = "med:"
+
+
+def named_medicine_factor(med_id: int, name: str) -> Factor:
+    """One named medicine or supplement of the user's list, as its own factor (design
+    §6): built per series from the doses taken in it."""
+    return Factor(
+        key=f"{MEDICATION_PREFIX}named_{med_id}",
+        label=f"Took: {name}",
+        kind=BINARY,
+        unit="",
+        rule=f"at least one dose of {name}",
+        phrase=f"you took {name}",
+        cause="Certain medications ... have a tendency to cause muscle cramps",
+        source="dose.medication",
+        value=_dose(f"{NAMED_PREFIX}{med_id}"),
+        timed=True,
+    )
 
 
 # Constant for a user over a window: shown as context, never tested (no within-person contrast).

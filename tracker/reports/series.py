@@ -20,7 +20,7 @@ from tracker.logbook.models import (
     Intake,
     Intensity,
 )
-from tracker.reports.registry import FACTORS, MEDICATION_PREFIX, Factor
+from tracker.reports.registry import FACTORS, MEDICATION_PREFIX, NAMED_PREFIX, Factor, named_medicine_factor
 
 # Check-in answers that are red flags (e.g. fainting outside a cramp), when the logbook
 # declares them: each a boolean field whose true value reaches the reports' red flags.
@@ -216,7 +216,7 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
         Dose.objects.for_user(user)
         .filter(**span)
         .annotate(first_cramp=_first_cramp_of_the_day())
-        .values("day", "medication__drug_class")
+        .values("day", "medication_id", "medication__name", "medication__drug_class")
         .annotate(n=Count("id"), before=Count("id", filter=before))
         .order_by()
     )
@@ -242,15 +242,29 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
         "dose": {},
         "dose_before": {},
     }
+    # Each day's doses by class and by named medicine ("med:<id>"), all and before the
+    # first cramp.
+    names: dict[int, tuple[str, str]] = {}
     for d in doses:
-        by_table["dose"].setdefault(d["day"], {})[d["medication__drug_class"]] = d["n"]
-        by_table["dose_before"].setdefault(d["day"], {})[d["medication__drug_class"]] = d["before"]
+        cls, med = d["medication__drug_class"], f"{NAMED_PREFIX}{d['medication_id']}"
+        names[d["medication_id"]] = (d["medication__name"], cls)
+        for table, count in (("dose", d["n"]), ("dose_before", d["before"])):
+            per_day = by_table[table].setdefault(d["day"], {})
+            per_day[cls] = per_day.get(cls, 0) + count
+            per_day[med] = per_day.get(med, 0) + count
 
     # Medication classes appear only when taken in the range: a class never taken has
-    # nothing to compare.
-    taken = {cls for per_day in by_table["dose"].values() for cls in per_day}
+    # nothing to compare. A named medicine is its own factor when its class holds more
+    # than one taken medicine (otherwise it is the class factor under another name).
+    taken = {cls for _, cls in names.values()}
     factors = [
         f for f in FACTORS if not f.key.startswith(MEDICATION_PREFIX) or f.key.removeprefix(MEDICATION_PREFIX) in taken
+    ]
+    per_class: dict[str, list[int]] = {}
+    for med_id, (_, cls) in sorted(names.items()):
+        per_class.setdefault(cls, []).append(med_id)
+    factors += [
+        named_medicine_factor(med_id, names[med_id][0]) for ids in per_class.values() if len(ids) > 1 for med_id in ids
     ]
 
     for day, row in rows.items():
@@ -296,7 +310,11 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
         if intake:
             row.after_cramp["drinks"] = intake["drinks_after"]
             row.after_cramp["electrolyte_drinks"] = intake["electrolyte_after"]
-        doses_after = sum(by_table["dose"].get(day, {}).values()) - sum(by_table["dose_before"].get(day, {}).values())
+        doses_after = sum(
+            n - by_table["dose_before"][day][key]
+            for key, n in by_table["dose"].get(day, {}).items()
+            if not key.startswith(NAMED_PREFIX)
+        )
         if doses_after:
             row.after_cramp["doses"] = doses_after
     return Series(start=start, end=end, goal_ml=goal_ml, days=list(rows.values()), factors=factors)
