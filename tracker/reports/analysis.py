@@ -13,7 +13,7 @@ import datetime as dt
 
 from tracker.reports import stats
 from tracker.reports.registry import CONTINUOUS, MEDICATION_PREFIX, Factor
-from tracker.reports.series import Series
+from tracker.reports.series import DayRow, Series
 
 WINDOW_DAYS = 84
 LAGS = (0, 1)
@@ -121,27 +121,22 @@ def _estimate(cells: list[tuple[int, bool, bool]], span: int) -> tuple[stats.Tab
     return total, stats.mantel_haenszel(tables, inflation=inflation)
 
 
-def _test(factor: Factor, lag: int, series: Series, start: dt.date, end: dt.date) -> dict:
-    by_day = {row.day: row for row in series.days}
-    span = (end - start).days + 1
+def _test(
+    factor: Factor, lag: int, observed: list[tuple[int, DayRow, DayRow | None, DayRow | None]], span: int
+) -> dict:
+    """`observed`: (index in the window, the day, the day before, the day after within
+    the window) for each observed day of the window."""
+    key = factor.key
     cells, values, outcomes, reverse = [], [], [], []
-    for row in series.days:
-        if not (start <= row.day <= end) or not row.observed:
-            continue
-        index = (row.day - start).days
-        if lag == 0:
-            value = row.lag0(factor.key)
-        else:
-            before = by_day.get(row.day - dt.timedelta(days=lag))
-            value = before.factors.get(factor.key) if before else None
+    for index, row, before, after in observed:
+        value = row.lag0(key) if lag == 0 else (before.factors.get(key) if before else None)
         if value is not None:
             cells.append((index, factor.exposed(value), row.cramp_day))
             values.append(float(value))
             outcomes.append(float(row.cramp_day))
         # Reverse direction: does the factor follow cramp days (cramp on d, exposure on d+1)?
-        after = by_day.get(row.day + dt.timedelta(days=1))
-        if after is not None and after.day <= end:
-            following = after.factors.get(factor.key)
+        if after is not None:
+            following = after.factors.get(key)
             if following is not None:
                 reverse.append((index, row.cramp_day, factor.exposed(following)))
 
@@ -195,7 +190,20 @@ def _test(factor: Factor, lag: int, series: Series, start: dt.date, end: dt.date
 
 def factors_analyse(*, series: Series, start: dt.date, end: dt.date) -> dict:
     """`series` must start by `start - 1 day` so lag 1 has its day before."""
-    rows = [_test(factor, lag, series, start, end) for factor in series.factors for lag in LAGS]
+    by_day = {row.day: row for row in series.days}
+    one = dt.timedelta(days=1)
+    observed = [
+        (
+            (row.day - start).days,
+            row,
+            by_day.get(row.day - one),
+            by_day.get(row.day + one) if row.day < end else None,
+        )
+        for row in series.days
+        if start <= row.day <= end and row.observed
+    ]
+    span = (end - start).days + 1
+    rows = [_test(factor, lag, observed, span) for factor in series.factors for lag in LAGS]
     tested = [r for r in rows if r["_p"] is not None]
     for row, q in zip(tested, stats.benjamini_hochberg([r["_p"] for r in tested]), strict=True):
         row["q_value"] = stats.significant(q)
