@@ -17,6 +17,7 @@ ENDPOINTS = [
     ("/api/v1/reports/weekly/csv/", {"week": "2026-W45"}),
     ("/api/v1/reports/factors/", {"weeks": 12}),
     ("/api/v1/reports/daily/", {"from": "2026-10-01", "to": "2026-10-31"}),
+    ("/api/v1/reports/outcomes/", {"start": "2026-10-12"}),
 ]
 PAGES = [
     ("/reports/weekly/", {"week": "2026-W45"}),

@@ -413,3 +413,38 @@ def test_the_reminders_block_counts_reminders_sent_and_acted_on_in_the_week(alic
     Delivery.objects.create(user=bob, slot=slot, channel="email", status="sent", sent_at=slot)
     ActionUse.objects.create(user=alice, slot=slot, action="drink", used_at=slot + dt.timedelta(minutes=5))
     assert weekly(alice_api, "2026-W45")["reminders"] == {"sent": 1, "acted_on": 1}
+
+
+def test_outcomes_around_a_chosen_start_use_the_four_weeks_before_it(alice, alice_api):
+    start = dt.date(2026, 10, 12)
+    # Baseline 14 Sep – 11 Oct: logged every day, 3 cramps a week. After: 1 a week, logged every day.
+    _checkins(alice, dt.date(2026, 9, 14), 57)
+    for week in range(4):
+        for k in (0, 2, 4):
+            day = dt.date(2026, 9, 14) + dt.timedelta(days=7 * week + k)
+            EpisodeFactory(user=alice, started_at=local(alice, day.year, day.month, day.day, 20, 0))
+    for week in range(4):
+        day = start + dt.timedelta(days=7 * week + 1)
+        EpisodeFactory(user=alice, started_at=local(alice, day.year, day.month, day.day, 20, 0))
+    response = alice_api.get("/api/v1/reports/outcomes/", {"start": "2026-10-12"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["baseline"]["per_7_logged_days"] == 3.0 and body["baseline"]["logged_days"] == 28
+    weeks = body["weeks"]
+    assert [w["starts_on"] for w in weeks] == ["2026-10-12", "2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09"]
+    first = weeks[0]["change"]
+    ci = sps.binomtest(1, 13).proportion_ci(0.95, method="exact")
+    assert first["change_pct"] == round(100 * ((1 / 7) / (12 / 28) - 1), 1)
+    assert first["change_low_pct"] == round(100 * (ci.low / (1 - ci.low) * 28 / 7 - 1), 1)
+    assert first["responder_25"] is True and first["responder_50"] is True
+    assert weeks[-1]["complete"] is False and weeks[-1]["change"]["change_pct"] is None
+    assert alice_api.get("/api/v1/reports/outcomes/", {"start": "2027-01-01"}).status_code == 400
+    assert alice_api.get("/api/v1/reports/outcomes/", {"start": "nope"}).status_code == 400
+
+
+def test_a_fixed_baseline_needs_two_logged_weeks(alice, alice_api):
+    _checkins(alice, dt.date(2026, 10, 5), 7)  # only 1 of the 4 weeks before 12 Oct logged
+    _checkins(alice, dt.date(2026, 10, 12), 7)
+    change = alice_api.get("/api/v1/reports/outcomes/", {"start": "2026-10-12"}).json()["weeks"][0]["change"]
+    assert change["change_pct"] is None
+    assert change["reason"] == "No baseline yet: it needs 2 weeks with at least 4 logged days."

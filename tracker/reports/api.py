@@ -16,7 +16,7 @@ from tracker.api import StrictDateField, StrictSerializerMixin
 from tracker.reports import exports, selectors, services
 from tracker.reports.registry import context_items
 from tracker.reports.stats import EVIDENCE_ORDER
-from tracker.reports.weeks import week_resolve
+from tracker.reports.weeks import user_today, week_resolve
 
 MAX_DAILY_DAYS = 366
 
@@ -73,6 +73,17 @@ class DailyQuery(QueryParams):
             raise serializers.ValidationError({"to": [f"Ask for at most {MAX_DAILY_DAYS} days at a time."]})
         if start < dt.date(1900, 1, 1):
             raise serializers.ValidationError({"from": ["Give a date from 1900 onwards."]})
+        return attrs
+
+
+class OutcomesQuery(QueryParams):
+    start = StrictDateField(help_text="The chosen start (a medicine, supplement or experiment), a diary day.")
+
+    def validate(self, attrs):
+        if attrs["start"] < dt.date(1900, 1, 1):
+            raise serializers.ValidationError({"start": ["Give a date from 1900 onwards."]})
+        if attrs["start"] > user_today(self.context["user"]):
+            raise serializers.ValidationError({"start": ["The start cannot be in the future."]})
         return attrs
 
 
@@ -303,6 +314,19 @@ class RemindersSerializer(serializers.Serializer):
     acted_on = serializers.IntegerField()
 
 
+class TrialWeekSerializer(serializers.Serializer):
+    starts_on = serializers.DateField()
+    complete = serializers.BooleanField()
+    episodes = EpisodesSerializer()
+    change = BaselineSerializer()
+
+
+class OutcomesResponseSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    baseline = EpisodesSerializer(help_text="The fixed baseline: the 4 weeks before the start.")
+    weeks = TrialWeekSerializer(many=True)
+
+
 class WeeklyResponseSerializer(serializers.Serializer):
     week = serializers.CharField()
     starts_on = serializers.DateField()
@@ -424,3 +448,15 @@ class DailyView(APIView):
                 "days": [d.as_json() for d in series.days],
             }
         )
+
+
+class OutcomesView(APIView):
+    @extend_schema(
+        operation_id="reports_outcomes",
+        parameters=[OutcomesQuery],
+        responses={200: OutcomesResponseSerializer, **ERRORS},
+        summary="Outcome measures as trials report them around a chosen start, against the 4 weeks before it.",
+    )
+    def get(self, request):
+        start = _query(OutcomesQuery, request)["start"]
+        return Response(selectors.outcomes_report(user=request.user, start=start))

@@ -17,6 +17,8 @@ BASELINE_WEEKS = 8
 MIN_LOGGED_DAYS = 4
 RESPONDER_25, RESPONDER_50 = 0.25, 0.50
 PER = 7  # rates per 7 logged days
+# A fixed baseline is the 4 weeks before a start, of which at least 2 must be logged weeks.
+FIXED_WEEKS, FIXED_MIN_WEEKS = 4, 2
 
 
 def _per7(count: float, days: int) -> float | None:
@@ -66,7 +68,7 @@ def _counts(days: Sequence[DayRow]) -> tuple[int, int, int]:
     return sum(d.episodes for d in logged), sum(d.cramp_day for d in logged), len(logged)
 
 
-def compare(*, week: Sequence[DayRow], baseline: Sequence[DayRow], complete: bool) -> dict:
+def compare(*, week: Sequence[DayRow], baseline: Sequence[DayRow], complete: bool, min_weeks: int = 1) -> dict:
     """This week's cramps per 7 logged days against a baseline's, with the exact
     Poisson interval of the ratio and the responder marks; nothing for a week in
     progress or with fewer than 4 logged days (`reason` says why)."""
@@ -89,8 +91,9 @@ def compare(*, week: Sequence[DayRow], baseline: Sequence[DayRow], complete: boo
         result["reason"] = "This week is still in progress, so it is not compared yet."
     elif t1 < MIN_LOGGED_DAYS:
         result["reason"] = f"Only {t1} of 7 days were logged this week; a comparison needs at least {MIN_LOGGED_DAYS}."
-    elif not weeks:
-        result["reason"] = f"No baseline yet: it needs a week with at least {MIN_LOGGED_DAYS} logged days."
+    elif len(weeks) < min_weeks:
+        needed = "a week" if min_weeks == 1 else f"{min_weeks} weeks"
+        result["reason"] = f"No baseline yet: it needs {needed} with at least {MIN_LOGGED_DAYS} logged days."
     elif x0 == 0:
         result["reason"] = "No cramps in the baseline, so a change cannot be given as a percentage."
     if result["reason"]:
@@ -126,7 +129,7 @@ def change_summary(
         fixed_result = {
             "label": fixed["label"],
             "start": fixed["on"].isoformat(),
-            **compare(week=week, baseline=fixed["days"], complete=complete),
+            **compare(week=week, baseline=fixed["days"], complete=complete, min_weeks=FIXED_MIN_WEEKS),
         }
     against = fixed_result or eight
     return {
@@ -176,3 +179,32 @@ def frequent_cramps(days: Sequence[DayRow]) -> dict | None:
         "message": f"{text}: that needs a doctor. Cramps that come back often or every night should be checked "
         "— see a doctor.",
     }
+
+
+def trial_weeks(days: Sequence[DayRow], *, start, today) -> dict:
+    """Outcome measures as a trial reports them around a chosen start (a medicine,
+    supplement or experiment): the fixed baseline of the 4 weeks before `start`, then
+    each week from `start` with its measures, change and responder marks. `days` runs
+    from 28 days before `start` to the last day shown."""
+    import datetime as dt
+
+    by_day = {d.day: d for d in days}
+    baseline = [by_day[start - dt.timedelta(days=k)] for k in range(FIXED_WEEKS * 7, 0, -1)]
+    weeks = []
+    first = start
+    while first <= today and len(weeks) < MAX_TRIAL_WEEKS:
+        week = [by_day[first + dt.timedelta(days=k)] for k in range(7) if first + dt.timedelta(days=k) in by_day]
+        complete = first + dt.timedelta(days=6) < today
+        weeks.append(
+            {
+                "starts_on": first.isoformat(),
+                "complete": complete,
+                "episodes": episodes_summary(week),
+                "change": compare(week=week, baseline=baseline, complete=complete, min_weeks=FIXED_MIN_WEEKS),
+            }
+        )
+        first += dt.timedelta(days=7)
+    return {"start": start.isoformat(), "baseline": episodes_summary(baseline), "weeks": weeks}
+
+
+MAX_TRIAL_WEEKS = 12

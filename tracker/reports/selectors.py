@@ -368,3 +368,12 @@ def print_report(*, user, start: dt.date, end: dt.date) -> dict:
         ),
         "medication_changes": medication_changes(user=user, today=end),
     }
+
+
+def outcomes_report(*, user, start: dt.date) -> dict:
+    """Trial-style outcome measures around a chosen start (design §6): the 4 weeks
+    before it as the fixed baseline and up to 12 weeks from it. Six queries."""
+    today = user_today(user)
+    last = min(today, start + dt.timedelta(days=7 * outcomes.MAX_TRIAL_WEEKS - 1))
+    series = series_build(user=user, start=start - dt.timedelta(days=7 * outcomes.FIXED_WEEKS), end=last)
+    return outcomes.trial_weeks(series.days, start=start, today=today)
