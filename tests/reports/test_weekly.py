@@ -448,3 +448,17 @@ def test_a_fixed_baseline_needs_two_logged_weeks(alice, alice_api):
     change = alice_api.get("/api/v1/reports/outcomes/", {"start": "2026-10-12"}).json()["weeks"][0]["change"]
     assert change["change_pct"] is None
     assert change["reason"] == "No baseline yet: it needs 2 weeks with at least 4 logged days."
+
+
+def test_change_is_computed_from_unrounded_rates(alice, alice_api):
+    # Baseline: 3 weeks logged every day (12 Oct – 1 Nov) with 1 cramp: 1/3 per 7 logged
+    # days, shown as 0.3. Week 45: 2 cramps over 7 logged days. By hand: 2 / (1/3) − 1 = +500 %
+    # (the rounded 0.3 would give +566.7 %).
+    _checkins(
+        alice, dt.date(2026, 10, 12), 28, cramp_days={dt.date(2026, 10, 14), *(dt.date(2026, 11, d) for d in (3, 5))}
+    )
+    for day in (dt.date(2026, 10, 14), dt.date(2026, 11, 3), dt.date(2026, 11, 5)):
+        EpisodeFactory(user=alice, started_at=local(alice, day.year, day.month, day.day, 20, 0))
+    eight = weekly(alice_api, "2026-W45")["change"]["baseline_8_weeks"]
+    assert eight["per_week"] == 0.3 and eight["weeks_logged"] == 3
+    assert eight["change_pct"] == 500.0
