@@ -1,6 +1,7 @@
 """The factor analysis finds planted links at the right lag, and not a non-link."""
 
 import datetime as dt
+import random
 
 import pytest
 import time_machine
@@ -219,3 +220,35 @@ def test_a_medicine_taken_nearly_every_day_is_a_change_not_a_daily_factor():
     assert row["evidence"] == "not_comparable" and row["not_comparable_reason"] == "daily"
     assert "not compared day by day" in row["verdict"] and row["q_value"] is None
     assert row["verdict"].endswith("Do not stop or change a medicine without your doctor.")
+
+
+def test_the_persistence_widening_by_hand_with_numpy():
+    import numpy as np
+
+    from tracker.reports import analysis, stats
+
+    rng = random.Random(2)
+    x = [bool((i // 5) % 2) for i in range(56)]  # runs of 5 days
+    y = [rng.random() < (0.6 if e else 0.2) or (i % 9 == 0) for i, e in enumerate(x)]
+    cells = [(i, e, c) for i, (e, c) in enumerate(zip(x, y, strict=True)) if i % 11 != 3]  # gaps
+
+    def acf1(values):
+        v = np.array([np.nan if a is None else a for a in values], dtype=float)
+        dev = v - np.nanmean(v)
+        prod = dev[:-1] * dev[1:]
+        return max(0.0, np.nanmean(prod) / np.nanmean(dev**2))
+
+    present = {i for i, _, _ in cells}
+    xs = [float(x[i]) if i in present else None for i in range(56)]
+    ex = [c for i, e, c in cells if e]
+    un = [c for i, e, c in cells if not e]
+    net = [None if i not in present else float(y[i]) - (np.mean(ex) if x[i] else np.mean(un)) for i in range(56)]
+    r_x, r_y = acf1(xs), acf1(net)
+    table, estimate = analysis._estimate(cells, 56)
+    assert estimate.inflation == pytest.approx((1 + r_x * r_y) / (1 - r_x * r_y))
+    strata = [
+        stats.table_count([e for i, e, _ in cells if i // 28 == s], [c for i, _, c in cells if i // 28 == s])
+        for s in (0, 1)
+    ]
+    assert estimate.ratio == pytest.approx(stats.mantel_haenszel(strata).ratio)
+    assert table.n == len(cells)

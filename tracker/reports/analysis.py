@@ -5,9 +5,9 @@ Series (plain values) and returns plain JSON-ready dicts.
 
 The test (design §6, inference v2): a Mantel–Haenszel risk ratio stratified by 4-week
 period (slow drift cannot pass for a link), its log variance widened by
-(1 + r_x·r_y)/(1 − r_x·r_y) for the day-to-day persistence of the exposure and the
-cramp days, the 95% CI and a Wald p from that one variance, then Benjamini–Hochberg
-q-values across the window's tests."""
+(1 + r_x·r_y)/(1 − r_x·r_y) for the day-to-day persistence of the exposure (r_x) and of
+the cramp days net of the exposure (r_y), the 95% CI and a Wald p from that one
+variance, then Benjamini–Hochberg q-values across the window's tests."""
 
 import datetime as dt
 
@@ -117,7 +117,14 @@ def _estimate(cells: list[tuple[int, bool, bool]], span: int) -> tuple[stats.Tab
         xs[index], ys[index] = float(exposed), float(cramp)
     tables = [stats.Table(*cell) for cell in strata.values()]
     total = stats.Table(*(sum(t[i] for t in strata.values()) for i in range(4)))
-    inflation = stats.persistence_factor(stats.lag1_autocorrelation(xs), stats.lag1_autocorrelation(ys))
+    # The cramp days' persistence is taken net of the exposure (cramp day minus the
+    # cramp rate of its exposure group): with no effect it is the cramp series' own,
+    # but a real effect of a persistent exposure makes cramp days persist too, and
+    # counting that as noise would hide the effect (power 2% → 9% in bench.stats_null).
+    rate = {True: total.a / total.exposed if total.exposed else 0.0}
+    rate[False] = total.c / total.unexposed if total.unexposed else 0.0
+    net = [None if y is None else y - rate[bool(x)] for x, y in zip(xs, ys, strict=True)]
+    inflation = stats.persistence_factor(stats.lag1_autocorrelation(xs), stats.lag1_autocorrelation(net))
     return total, stats.mantel_haenszel(tables, inflation=inflation)
 
 
