@@ -4,6 +4,7 @@ queries whatever the amount of data."""
 
 import datetime as dt
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q
 
 from accounts.models import DrugClass, Medication
@@ -45,7 +46,7 @@ def _label(value: str) -> str:
         return Symptom(value).label.lower()
     try:  # a check-in field that is a red flag
         return str(CheckIn._meta.get_field(value).verbose_name).lower()
-    except Exception:
+    except FieldDoesNotExist:
         return value.replace("_", " ")
 
 

@@ -11,7 +11,8 @@ days, and a test that assumes independence finds links that are not there (31% o
 null 12-week diaries in simulation). For two AR(1)-like series with lag-1
 autocorrelations r_x and r_y the variance of their association grows by
 (1 + r_x·r_y)/(1 − r_x·r_y) (Bartlett 1935); stratifying by 4-week period removes
-slow drift. analysis.py passes r_y of the cramp days net of the exposure. `python -m bench stats_null` measures the result on simulated diaries."""
+slow drift. analysis.py passes r_y of the cramp days net of the exposure.
+`python -m bench stats_null` measures the result on simulated diaries."""
 
 import itertools
 import math
