@@ -5,6 +5,7 @@ on SQLite and PostgreSQL, and no loop over logged rows)."""
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
 
 from tracker.diary import local_to_utc
@@ -174,28 +175,7 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
         )
         .order_by()
     )
-    electrolyte = Q(beverage__in=ELECTROLYTE_BEVERAGES)
-    before = _before("taken_at")
-    intakes = (
-        Intake.objects.for_user(user)
-        .filter(**span)
-        .annotate(first_cramp=_first_cramp_of_the_day())
-        .values("day")
-        .annotate(
-            # (The partial sums come first: an aggregate named like its column hides it.)
-            effective_before=Sum("effective_ml", filter=before),
-            alcohol_before=Sum("alcohol_units", filter=before),
-            electrolyte_before=Count("id", filter=electrolyte & before),
-            drinks_after=Count("id", filter=~before),
-            electrolyte_after=Count("id", filter=electrolyte & ~before),
-            drinks=Count("id"),
-            fluid_ml=Sum("volume_ml"),
-            effective_ml=Sum("effective_ml"),
-            alcohol_units=Sum("alcohol_units"),
-            electrolyte_drinks=Count("id", filter=electrolyte),
-        )
-        .order_by()
-    )
+    intakes = _intake_groups(user=user, start=start, end=end)
     vigorous = Q(intensity=Intensity.VIGOROUS) | Q(heavy_sweating=True)
     before = _before("started_at")
     activities = (
@@ -236,7 +216,7 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
         row.first_cramp = min(filter(None, (row.first_cramp, e["first"])))
         row.by_muscle[e["muscle"]] = row.by_muscle.get(e["muscle"], 0) + e["n"]
     by_table: dict[str, dict[dt.date, dict]] = {
-        "intake": {i["day"]: i for i in intakes},
+        "intake": _intake_days(intakes),
         "activity": {a["day"]: a for a in activities},
         "checkin": {c["day"]: c for c in checkins},
         "dose": {},
@@ -318,6 +298,80 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
         if doses_after:
             row.after_cramp["doses"] = doses_after
     return Series(start=start, end=end, goal_ml=goal_ml, days=list(rows.values()), factors=factors)
+
+
+_INTAKE_SUMS = ("drinks", "fluid_ml", "effective_ml", "alcohol_units", "electrolyte_drinks")
+
+
+def _intake_groups(*, user, start: dt.date, end: dt.date) -> list[dict]:
+    """Intakes summed per (diary day, before the day's first cramp or not). Intakes are
+    the big table (dozens a day), so the day's first cramp is joined once per day (a
+    CTE over the episodes) rather than looked up by a subquery for every drink; plain
+    SQL because the ORM cannot join two tables without a relation. The same SQL runs
+    on PostgreSQL and SQLite."""
+    intake, episode = Intake._meta.db_table, Episode._meta.db_table
+    marks = ", ".join(["%s"] * len(ELECTROLYTE_BEVERAGES))
+    # MATERIALIZED: the first cramps are computed once even when the planner's row
+    # estimates are off (fresh tables); PostgreSQL 12+ and SQLite 3.35+.
+    sql = f"""
+        WITH first_cramp AS MATERIALIZED (
+            SELECT day, MIN(started_at) AS at FROM {episode}
+            WHERE user_id = %s AND day >= %s AND day <= %s GROUP BY day
+        )
+        SELECT i.day,
+               CASE WHEN f.at IS NULL OR i.taken_at < f.at THEN 1 ELSE 0 END AS before,
+               COUNT(*), SUM(i.volume_ml), SUM(i.effective_ml), SUM(i.alcohol_units),
+               SUM(CASE WHEN i.beverage IN ({marks}) THEN 1 ELSE 0 END)
+        FROM {intake} i LEFT JOIN first_cramp f ON f.day = i.day
+        WHERE i.user_id = %s AND i.day >= %s AND i.day <= %s
+        GROUP BY i.day, CASE WHEN f.at IS NULL OR i.taken_at < f.at THEN 1 ELSE 0 END
+    """  # noqa: S608 - table names from the models; every value is a parameter
+    # Dates go as dates: a text parameter would make PostgreSQL compare `day` as text
+    # and skip the (user, day) index.
+    span = [start, end]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, *span, *ELECTROLYTE_BEVERAGES, user.pk, *span])
+        rows = cursor.fetchall()
+    return [
+        {
+            "day": day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)),
+            "before": bool(before),
+            "drinks": drinks,
+            "fluid_ml": fluid or 0,
+            "effective_ml": effective or 0,
+            "alcohol_units": alcohol or 0,
+            "electrolyte_drinks": electrolyte or 0,
+        }
+        for day, before, drinks, fluid, effective, alcohol, electrolyte in rows
+    ]
+
+
+def _intake_days(rows) -> dict[dt.date, dict]:
+    """One dict per day from the (day, before the first cramp) groups: whole-day sums,
+    the sums before the first cramp and the drinks after it."""
+    days: dict[dt.date, dict] = {}
+    for row in rows:
+        day = days.setdefault(
+            row["day"],
+            {
+                **{k: 0 for k in _INTAKE_SUMS},
+                "effective_before": 0,
+                "alcohol_before": 0,
+                "electrolyte_before": 0,
+                "drinks_after": 0,
+                "electrolyte_after": 0,
+            },
+        )
+        for key in _INTAKE_SUMS:
+            day[key] += row[key] or 0
+        if row["before"]:
+            day["effective_before"] += row["effective_ml"] or 0
+            day["alcohol_before"] += row["alcohol_units"] or 0
+            day["electrolyte_before"] += row["electrolyte_drinks"]
+        else:
+            day["drinks_after"] += row["drinks"]
+            day["electrolyte_after"] += row["electrolyte_drinks"]
+    return days
 
 
 def _before_cramp(row: dict | None, columns: dict[str, str]) -> dict | None:
