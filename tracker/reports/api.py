@@ -49,6 +49,9 @@ class WeekQuery(QueryParams):
             attrs["week_start"] = week_resolve(user=self.context["user"], label=attrs.get("week"))
         except ValueError as error:
             raise serializers.ValidationError({"week": [str(error)]}) from error
+        if not attrs.get("week"):
+            # Without a week: the last complete one, as the page (a week under way is asked for by name).
+            attrs["week_start"] -= dt.timedelta(days=7)
         return attrs
 
 

@@ -46,12 +46,12 @@ EARLIEST = dt.date(1900, 1, 1)
 
 
 def week_resolve(*, user, label: str | None) -> dt.date:
-    """The first day of the week named `label`, or of the last complete week (from the
-    user's diary day) when no label is given: a week in progress has too few days to
-    read, so it is opened only when asked for. ValueError for a malformed or future week."""
+    """The first day of the week named `label`, or of the current week (from the user's
+    diary day) when no label is given (the weekly page and API then step back to the
+    last complete week). ValueError for a malformed or future week."""
     today = user_today(user)
     if not label:
-        return week_start_of(today, user.week_starts_on) - dt.timedelta(days=7)
+        return week_start_of(today, user.week_starts_on)
     start = week_parse(label, user.week_starts_on)
     if start < EARLIEST:
         raise ValueError("Give a week from 1900 onwards.")
