@@ -86,3 +86,18 @@ def next_slot(after: dt.datetime, schedule: Schedule) -> Slot | None:
                 return slot
         day += dt.timedelta(days=1)
     return None
+
+
+def window_share(at: dt.datetime, schedule: Schedule) -> float:
+    """The elapsed share (0..1) of the waking window that holds `at`, measured in
+    UTC so a DST change inside the window counts real time."""
+    local_day = at.astimezone(schedule.zone).date()
+    for day in (local_day, local_day - dt.timedelta(days=1)):
+        start = local_to_utc(dt.datetime.combine(day, schedule.window_start), schedule.zone)
+        end_wall = dt.datetime.combine(day, schedule.window_end)
+        if schedule.window_end <= schedule.window_start:
+            end_wall += dt.timedelta(days=1)
+        end = local_to_utc(end_wall, schedule.zone)
+        if start <= at <= end and end > start:
+            return (at - start) / (end - start)
+    return 1.0

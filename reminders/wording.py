@@ -16,7 +16,6 @@ from reminders import slots
 from reminders.links import DRINK_ML, action_url, unsubscribe_url
 from reminders.models import Delivery, Kind, Plan, Prompt
 from reminders.plans import schedule_of
-from tracker.diary import local_to_utc
 from tracker.logbook.models import Intake
 
 ML_PER_FL_OZ = 29.5735
@@ -59,25 +58,10 @@ class Pace:
         return self.so_far_ml >= self.goal_ml
 
 
-def window_share(at: dt.datetime, schedule: slots.Schedule) -> float:
-    """The elapsed share (0..1) of the waking window that holds `at`, measured in
-    UTC so a DST change inside the window counts real time."""
-    local_day = at.astimezone(schedule.zone).date()
-    for day in (local_day, local_day - dt.timedelta(days=1)):
-        start = local_to_utc(dt.datetime.combine(day, schedule.window_start), schedule.zone)
-        end_wall = dt.datetime.combine(day, schedule.window_end)
-        if schedule.window_end <= schedule.window_start:
-            end_wall += dt.timedelta(days=1)
-        end = local_to_utc(end_wall, schedule.zone)
-        if start <= at <= end and end > start:
-            return (at - start) / (end - start)
-    return 1.0
-
-
 def pace_at(*, plan: Plan, at: dt.datetime, so_far_ml: int) -> Pace:
     schedule = schedule_of(plan)
     goal = plan.user.goal_ml
-    share = window_share(at, schedule)
+    share = slots.window_share(at, schedule)
     next_share = min(1.0, share + (plan.interval_minutes * 60) / _window_seconds(schedule))
     target = round(goal * share)
     want = goal * next_share - so_far_ml

@@ -480,3 +480,16 @@ def test_a_put_to_an_unknown_api_path_is_a_json_404_even_with_csrf_checks(alice)
     response = client.put("/api/v1/intakes/x/", {}, format="json")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_a_checkin_that_leaves_out_the_cramps_answer_is_unanswered_not_a_cramp_day(alice_api):
+    response = alice_api.post("/api/v1/checkins/", {"day": "2026-11-08", "sleep_hours": 7}, format="json")
+    assert response.status_code == 201 and response.json()["no_cramps"] is None
+    daily = alice_api.get("/api/v1/reports/daily/", {"from": "2026-11-08", "to": "2026-11-08"}).json()
+    (day,) = daily["days"]
+    # Without an answer to "any cramps?" the day is not observed, and never counted as a cramp day.
+    assert day["observed"] is False and day["episodes"] == 0
+    answered = alice_api.patch(f"/api/v1/checkins/{response.json()['id']}/", {"no_cramps": True}, format="json")
+    assert answered.status_code == 200
+    (day,) = alice_api.get("/api/v1/reports/daily/", {"from": "2026-11-08", "to": "2026-11-08"}).json()["days"]
+    assert day["observed"] is True

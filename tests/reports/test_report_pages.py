@@ -52,7 +52,8 @@ def test_a_week_in_progress_says_so_and_shows_no_change_yet(alice):
 
 
 def test_the_weekly_page_inlines_three_charts_each_with_its_summary(alice):
-    EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 22, 0), severity=7, context="asleep")
+    # 23:30 is inside the default sleep window (23:00-07:00): a night cramp by the night rule.
+    EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 23, 30), severity=7, context="asleep")
     IntakeFactory(user=alice, taken_at=local(alice, 2026, 11, 3, 9, 0), volume_ml=900)
     html = _get(alice, "/reports/weekly/", {"week": "2026-W45"}).content.decode()
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg"') == 3

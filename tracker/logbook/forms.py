@@ -449,7 +449,7 @@ class CheckInForm(UserForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         instance = self.instance if self.instance.pk else None
-        if instance is not None and "cramps" not in self.initial:
+        if instance is not None and instance.no_cramps is not None and "cramps" not in self.initial:
             self.initial["cramps"] = "no" if instance.no_cramps else "yes"
         for name in self.CHIP_FIELDS:
             field = self.fields[name]

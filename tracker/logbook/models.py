@@ -311,7 +311,9 @@ class CheckIn(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
-    no_cramps = models.BooleanField(default=False)
+    # None = not answered (an API client may leave it out): the day is then not observed
+    # by this check-in alone, rather than silently counted as a cramp day.
+    no_cramps = models.BooleanField(null=True, blank=True, default=None)
     sitting_hours = _hours_field()
     standing_hours = _hours_field()
     sleep_hours = _hours_field()

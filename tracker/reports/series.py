@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
 
+from reminders.slots import Schedule, window_share
 from tracker.diary import local_to_utc
 from tracker.logbook import models as logbook_models
 from tracker.logbook.models import (
@@ -132,7 +133,6 @@ def waking_schedule(user):
     """The user's waking window (reminder plan; the plan's defaults without one), for
     pro-rating the daily goal to the moment of a cramp as reminder pacing does."""
     from reminders.models import Plan
-    from reminders.slots import Schedule
 
     plan = Plan.objects.filter(user=user).values("window_start", "window_end").first()
     defaults = {f: Plan._meta.get_field(f).get_default() for f in ("window_start", "window_end")}
@@ -146,8 +146,6 @@ def goal_share_at(at: dt.datetime, day: dt.date, schedule) -> float:
     """The share of the daily goal due by `at` on diary day `day`: the reminders' pacing
     rule (elapsed share of the waking window; 1 after the window, so a night cramp
     sees the whole goal), and 0 before the day's window has opened."""
-    from reminders.services import window_share
-
     opens = local_to_utc(dt.datetime.combine(day, schedule.window_start), schedule.zone)
     if at < opens:
         return 0.0
