@@ -137,8 +137,27 @@ def password_reset_send(*, email: str) -> None:
         )
 
 
+# Medication dates outside these years are typing mistakes, and year 1 overflowed the
+# report's before/after arithmetic (a 500 on every report page).
+MEDICATION_EARLIEST = dt.date(1900, 1, 1)
+MEDICATION_LATEST_YEARS_AHEAD = 5
+
+
+def _medication_dates_check(medication: Medication) -> None:
+    latest = timezone.now().date().replace(month=1, day=1)
+    latest = latest.replace(year=latest.year + MEDICATION_LATEST_YEARS_AHEAD)
+    errors = {}
+    for name in ("started_on", "stopped_on"):
+        value = getattr(medication, name)
+        if value is not None and not MEDICATION_EARLIEST <= value < latest:
+            errors[name] = f"Give a date between {MEDICATION_EARLIEST:%Y} and {latest.year - 1}."
+    if errors:
+        raise ValidationError(errors)
+
+
 def medication_create(*, user: User, **fields) -> Medication:
     medication = Medication(user=user, **fields)
+    _medication_dates_check(medication)
     medication.full_clean(exclude=["user"])
     medication.save()
     return medication
@@ -147,6 +166,7 @@ def medication_create(*, user: User, **fields) -> Medication:
 def medication_update(*, medication: Medication, **fields) -> Medication:
     for name, value in fields.items():
         setattr(medication, name, value)
+    _medication_dates_check(medication)
     medication.full_clean(exclude=["user"])
     medication.save()
     return medication
@@ -222,7 +242,8 @@ def tokens_revoke_all(*, user: User) -> None:
 
 # Rows that are not the user's data: secrets and bookkeeping.
 EXPORT_EXCLUDED_FIELDS = {"digest", "password", "webhook_secret", "dispatch_token", "claim_token", "p256dh", "auth"}
-EXPORT_EXCLUDED_MODELS = {IdempotencyKey}
+# By "app_label.model_name", so a higher app's bookkeeping is named without importing it.
+EXPORT_EXCLUDED_MODELS = {"accounts.idempotencykey", "reports.reportschedule"}
 PROFILE_FIELDS = [
     "email",
     "email_verified_at",
@@ -260,7 +281,7 @@ def user_export(*, user: User) -> dict:
         "profile": {name: getattr(user, name) for name in PROFILE_FIELDS},
     }
     for model, field in user_owned_models():
-        if model in EXPORT_EXCLUDED_MODELS or not model._meta.managed:
+        if _export_key(model) in EXPORT_EXCLUDED_MODELS or not model._meta.managed:
             continue
         columns = [f.attname for f in model._meta.concrete_fields if f.attname not in EXPORT_EXCLUDED_FIELDS]
         columns = [c for c in columns if c != f"{field}_id"]

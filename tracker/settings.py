@@ -225,8 +225,8 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-dispatch": {"task": "reminders.tasks.dispatch", "schedule": 60.0},
     # Old deliveries go; health data stays until the user deletes it.
     "reminders-prune": {"task": "reminders.tasks.prune_deliveries", "schedule": 24 * 3600.0},
-    # Weekly reports for users whose local week started (07:00 local) in the last hour.
-    "reports-weekly-sweep": {"task": "tracker.reports.tasks.weekly_reports_sweep", "schedule": 3600.0},
+    # Weekly reports: claims users whose report is due (local week start 07:00), also late after an outage.
+    "reports-weekly-sweep": {"task": "tracker.reports.tasks.weekly_reports_sweep", "schedule": 900.0},
     # Stored Idempotency-Key responses are kept 24 h.
     "accounts-idempotency-prune": {"task": "accounts.tasks.idempotency_keys_prune", "schedule": 3600.0},
 }
