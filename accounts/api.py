@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts import serializers, services
+from accounts.limits import LimitExceeded
 from accounts.models import ApiToken, Medication
 from tracker.api import IdempotentCreateMixin, cursor_pagination
 
@@ -69,7 +70,10 @@ class PasswordResetView(generics.GenericAPIView):
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.password_reset_send(email=serializer.validated_data["email"])
+        try:
+            services.password_reset_request(email=serializer.validated_data["email"])
+        except LimitExceeded as error:
+            raise exceptions.Throttled(wait=error.limit.retry_after, detail=str(error)) from error
         return Response(
             {"detail": "If an account has this address, we have emailed it a link to choose a new password."},
             status=status.HTTP_202_ACCEPTED,

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import limits
 from accounts.models import ApiToken, IdempotencyKey, Medication, User
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,27 @@ def user_register(*, email: str, password: str, timezone_name: str = "UTC") -> U
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    transaction.on_commit(lambda: email_verification_send(user=user))
+    transaction.on_commit(lambda: account_mail_queue("verify", user.pk))
     return user
+
+
+def account_mail_queue(kind: str, target) -> None:
+    """Account mail leaves the request: published to the workers (`accounts.tasks`), so
+    an SMTP error cannot fail a request after the account was saved, slow SMTP holds no
+    web worker, and the answer takes the same time whoever the address belongs to.
+    `ACCOUNT_MAIL_QUEUED = False` (the test settings) sends in-process instead."""
+    from accounts import tasks
+
+    task = {"verify": tasks.verification_mail_send, "reset": tasks.password_reset_mail_send}[kind]
+    if not settings.ACCOUNT_MAIL_QUEUED:
+        task.run(target)
+        return
+    try:
+        task.delay(target)
+    except Exception:  # kombu raises several kinds of connection error
+        # Not sent inline: that would bring back the timing difference and the SMTP wait.
+        # The user can ask again (verify-again, the reset form).
+        log.warning("broker unavailable; %s mail not queued", kind)
 
 
 def email_verification_token(*, user: User) -> str:
@@ -119,10 +139,27 @@ def _enqueue_or_run(task, *args) -> None:
         task.run(*args)
 
 
+def password_reset_request(*, email: str) -> None:
+    """Queue a password-reset mail for `email`, whoever it belongs to: the worker looks
+    the address up, so neither the answer nor its timing says who has an account.
+    LimitExceeded past the per-address limit (the same for every address)."""
+    limits.PASSWORD_RESET_PER_ADDRESS.hit(email.strip())
+    account_mail_queue("reset", email)
+
+
+def email_verification_resend(*, user: User) -> bool:
+    """Queue another confirmation link; LimitExceeded past the per-user limit."""
+    if user.email_verified:
+        return False
+    limits.VERIFY_AGAIN_PER_USER.hit(str(user.pk))
+    account_mail_queue("verify", user.pk)
+    return True
+
+
 def password_reset_send(*, email: str) -> None:
-    """Email a password-reset link if an active account has this address; say nothing
-    either way, so the form does not reveal who has an account. The link points at
-    the web page named `password_reset_confirm` (Django's PasswordResetConfirmView)."""
+    """Email a password-reset link if an active account has this address (in a worker).
+    The link points at the web page named `password_reset_confirm` (Django's
+    PasswordResetConfirmView), built from SITE_URL, never from a request's Host."""
     from django.contrib.auth.forms import PasswordResetForm
 
     form = PasswordResetForm({"email": email})

@@ -22,6 +22,7 @@ from accounts.forms import (
     presets_from,
     presets_initial,
 )
+from accounts.limits import LimitExceeded
 from accounts.models import ApiToken, Medication
 from tracker.logbook.forms import add_service_errors
 from tracker.logbook.selectors import today_of
@@ -42,10 +43,24 @@ def verify_email(request, token):
 @login_required
 @require_POST
 def verification_resend(request):
-    if not request.user.email_verified:
-        services.email_verification_send(user=request.user)
+    try:
+        queued = services.email_verification_resend(user=request.user)
+    except LimitExceeded as error:
+        return too_many(request, error)
+    if queued:
         messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
     return redirect("settings")
+
+
+def too_many(request, error: LimitExceeded) -> HttpResponse:
+    response = render(
+        request,
+        "security/locked_out.html",
+        {"message": str(error), "minutes": error.limit.retry_after // 60},
+        status=429,
+    )
+    response["Retry-After"] = str(error.limit.retry_after)
+    return response
 
 
 def signup(request):
@@ -72,8 +87,11 @@ def signup(request):
 def password_reset(request):
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # The service builds the link from SITE_URL, never from the request's Host header.
-        services.password_reset_send(email=form.cleaned_data["email"])
+        # Queued whoever the address belongs to; the worker builds the link from SITE_URL.
+        try:
+            services.password_reset_request(email=form.cleaned_data["email"])
+        except LimitExceeded as error:
+            return too_many(request, error)
         return redirect("password_reset_done")
     return render(request, "registration/password_reset_form.html", {"form": form}, status=400 if form.errors else 200)
 

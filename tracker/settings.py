@@ -190,6 +190,8 @@ else:
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 10
+# Verification and password-reset mail go through the workers (accounts.tasks).
+ACCOUNT_MAIL_QUEUED = envbool("ACCOUNT_MAIL_QUEUED", "True")
 
 # Celery. Without CELERY_BROKER_URL, kombu's filesystem transport under var/ lets
 # `make run` work on a machine with nothing but Python.
@@ -280,7 +282,19 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# API throttles and the mail and sign-in limits count here: with several web processes
+# or machines they must share one count, so production sets CACHE_URL (Redis).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "tracker",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Content-Security-Policy: no inline or eval'd scripts anywhere (behaviour lives in static JS).
 CONTENT_SECURITY_POLICY = {
