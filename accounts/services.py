@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts import limits
 from accounts.models import ApiToken, IdempotencyKey, Medication, User
+from tracker.spreadsheet import safe_cell
 
 log = logging.getLogger(__name__)
 
@@ -349,7 +350,7 @@ def _csv(rows: list[dict], columns: list[str]) -> str:
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in row.items()})
+        writer.writerow({k: safe_cell(json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in row.items()})
     return out.getvalue()
 
 

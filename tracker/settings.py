@@ -1,6 +1,8 @@
 """Settings, all from the environment with development defaults (README lists them)."""
 
 import os
+import secrets
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -26,11 +28,36 @@ def envlist(name: str, default: str = "") -> list[str]:
 DJANGO_ENV = os.environ.get("DJANGO_ENV", "development")
 PRODUCTION = DJANGO_ENV == "production"
 
+
+def development_secret_key(folder: Path) -> str:
+    """A random key made once per checkout and kept in var/secret_key (mode 0600), shared
+    by the web server, worker and beat of `make run`. A constant in the source would let
+    anyone forge the signed one-tap and verification links of a development instance."""
+    path = folder / "secret_key"
+    for _ in range(50):
+        try:
+            key = path.read_text().strip()
+        except FileNotFoundError:
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue  # another process is writing it
+            key = secrets.token_urlsafe(50)
+            with os.fdopen(fd, "w") as file:
+                file.write(key)
+            return key
+        if key:
+            return key
+        time.sleep(0.02)  # created by another process, not yet written
+    raise ImproperlyConfigured(f"{path} is empty; delete it to make a new development key")
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production")
-    SECRET_KEY = "development-only-secret-key-not-for-production-use-0123456789"  # noqa: S105
+    SECRET_KEY = development_secret_key(VAR_DIR)
 
 DEBUG = envbool("DEBUG", "False" if PRODUCTION else "True")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
@@ -44,7 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "tracker.staticfiles.StaticFilesConfig",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -154,8 +181,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Source maps are large, fetched only by developer tools: not worth compressing at deploy.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf", "flv"),
+    *("woff", "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4", "mpeg", "mpg", "webm", "wmv", "map"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -224,11 +256,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # One dispatcher every minute claims due reminder plans; safe if two beats run.
-    "reminders-dispatch": {"task": "reminders.tasks.dispatch", "schedule": 60.0},
+    "reminders-dispatch": {"task": "reminders.tasks.dispatch", "schedule": float(envint("DISPATCH_SECONDS", 60))},
     # Old deliveries go; health data stays until the user deletes it.
     "reminders-prune": {"task": "reminders.tasks.prune_deliveries", "schedule": 24 * 3600.0},
     # Weekly reports: claims users whose report is due (local week start 07:00), also late after an outage.
-    "reports-weekly-sweep": {"task": "tracker.reports.tasks.weekly_reports_sweep", "schedule": 900.0},
+    "reports-weekly-sweep": {
+        "task": "tracker.reports.tasks.weekly_reports_sweep",
+        "schedule": float(envint("WEEKLY_REPORT_SWEEP_SECONDS", 900)),
+    },
     # Stored Idempotency-Key responses are kept 24 h.
     "accounts-idempotency-prune": {"task": "accounts.tasks.idempotency_keys_prune", "schedule": 3600.0},
 }
@@ -322,6 +357,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "True")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers probe over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

