@@ -2,6 +2,7 @@
 deletion. Thin views over accounts.services."""
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -11,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts import serializers, services
-from accounts.limits import LimitExceeded
+from accounts.limits import LimitExceeded, signin_source_check
 from accounts.models import ApiToken, Medication
 from tracker.api import IdempotentCreateMixin, cursor_pagination
 
@@ -49,13 +50,24 @@ class TokenObtainView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        try:
+            signin_source_check(request)
+        except LimitExceeded as error:
+            raise exceptions.Throttled(wait=error.limit.retry_after, detail=str(error)) from error
         user = authenticate(request=request, email=data["email"], password=data["password"])
         if getattr(request, "axes_locked_out", False):
             raise LockedOut()
         if user is None:
             raise exceptions.ValidationError({"non_field_errors": ["The email address or password is not correct."]})
-        token, raw = services.api_token_create(user=user, name=data.get("name") or "API token")
-        return Response({"token": raw, "name": token.name}, status=status.HTTP_201_CREATED)
+        # A sign-in like the form's: axes resets this address's failure count, as it
+        # does for the form (AXES_RESET_ON_SUCCESS), and last_login moves.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        token, raw = services.api_token_create(
+            user=user, name=data.get("name") or "API token", expires_in_days=data.get("expires_in_days")
+        )
+        return Response(
+            {"token": raw, "name": token.name, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED
+        )
 
 
 class PasswordResetView(generics.GenericAPIView):
@@ -98,7 +110,10 @@ class TokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Destro
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        token, raw = services.api_token_create(user=self.request.user, name=serializer.validated_data.get("name", ""))
+        data = serializer.validated_data
+        token, raw = services.api_token_create(
+            user=self.request.user, name=data.get("name", ""), expires_in_days=data.get("expires_in_days")
+        )
         token.token = raw
         serializer.instance = token
 
@@ -131,8 +146,32 @@ class MeView(generics.GenericAPIView):
     def delete(self, request):
         serializer = serializers.PasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.user_delete(user=request.user, password=serializer.validated_data["password"])
+        try:
+            services.user_delete(user=request.user, password=serializer.validated_data["password"], request=request)
+        except LimitExceeded as error:
+            raise exceptions.Throttled(wait=error.limit.retry_after, detail=str(error)) from error
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(generics.GenericAPIView):
+    """Change your password: the current one first. A wrong current password counts
+    toward the sign-in lockout. The new password ends every session and revokes every
+    API token, the one making this call included: ask `auth/token/` for a new one."""
+
+    serializer_class = serializers.PasswordChangeSerializer
+
+    @extend_schema(responses={200: serializers.DetailSerializer})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            services.password_change(
+                request=request, user=request.user, current=data["current_password"], new=data["new_password"]
+            )
+        except LimitExceeded as error:
+            raise exceptions.Throttled(wait=error.limit.retry_after, detail=str(error)) from error
+        return Response({"detail": "Password changed. Every session and API token has ended; sign in again."})
 
 
 class MedicationViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -221,13 +221,24 @@ def medication_delete(*, medication: Medication) -> None:
             snapshots_mark_stale(user=medication.user, days=days)
 
 
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a named token. Returns the row and the raw token, which is shown once
-    and never stored (only its SHA-256 digest is)."""
+TOKEN_MAX_DAYS = 365
+
+
+def api_token_create(*, user: User, name: str, expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+    """Create a named token, valid until revoked or for `expires_in_days`. Returns the
+    row and the raw token, which is shown once and never stored (only its SHA-256
+    digest is)."""
     name = (name or "").strip() or "API token"
+    if expires_in_days is not None and not 1 <= expires_in_days <= TOKEN_MAX_DAYS:
+        raise ValidationError({"expires_in_days": f"Give 1 to {TOKEN_MAX_DAYS} days, or leave it out."})
+    expires_at = None if expires_in_days is None else timezone.now() + dt.timedelta(days=expires_in_days)
     raw = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name[:80], digest=ApiToken.digest_of(raw), prefix=raw[:TOKEN_PREFIX_LENGTH]
+        user=user,
+        name=name[:80],
+        digest=ApiToken.digest_of(raw),
+        prefix=raw[:TOKEN_PREFIX_LENGTH],
+        expires_at=expires_at,
     )
     return token, raw
 
@@ -354,10 +365,41 @@ def _csv(rows: list[dict], columns: list[str]) -> str:
     return out.getvalue()
 
 
-def user_delete(*, user: User, password: str) -> None:
+def password_confirm(*, request, user: User, password: str) -> None:
+    """The signed-in user's password, re-entered before something irreversible. Checked
+    through authenticate(), so a wrong one counts toward axes' lockout and the
+    per-source limit like a failed sign-in; LimitExceeded once either is used up."""
+    limits.signin_source_check(request)
+    authenticated = authenticate(request=request, email=user.email, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise limits.LimitExceeded(limits.lockout_limit())
+    if authenticated is None or authenticated.pk != user.pk:
+        raise ValidationError({"password": "The password is not correct."})
+
+
+def password_change(*, request, user: User, current: str, new: str) -> None:
+    """A signed-in change: the current password (counted like a sign-in), then the new
+    one through the password validators. Saving it ends every session and token
+    (tracker.security.PasswordChangeEndsAccess)."""
+    try:
+        password_confirm(request=request, user=user, password=current)
+    except ValidationError as error:
+        raise ValidationError({"current_password": "The current password is not correct."}) from error
+    try:
+        password_validation.validate_password(new, user)
+    except ValidationError as error:
+        raise ValidationError({"new_password": error.messages}) from error
+    user.set_password(new)
+    user.save(update_fields=["password"])
+
+
+def user_delete(*, user: User, password: str, request=None) -> None:
     """Delete the account after the password is re-entered: every row of the user's
-    data, every session and every token go."""
-    if not user.check_password(password):
+    data, every session and every token go. With the request, the check counts toward
+    the sign-in lockout (the views always pass it)."""
+    if request is not None:
+        password_confirm(request=request, user=user, password=password)
+    elif not user.check_password(password):
         raise ValidationError({"password": "The password is not correct."})
     with transaction.atomic():
         sessions_end(user=user)

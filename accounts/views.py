@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
@@ -15,6 +15,7 @@ from accounts.forms import (
     DeleteAccountForm,
     LoginForm,
     MedicationForm,
+    PasswordChangeForm,
     PresetFormSet,
     ProfileForm,
     SignupForm,
@@ -22,7 +23,8 @@ from accounts.forms import (
     presets_from,
     presets_initial,
 )
-from accounts.limits import LimitExceeded
+from accounts.limits import LimitExceeded, signin_source_check
+from accounts.middleware import session_start
 from accounts.models import ApiToken, Medication
 from tracker.logbook.forms import add_service_errors
 from tracker.logbook.selectors import today_of
@@ -100,6 +102,19 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        # Password spraying: many addresses from one source (axes counts per address and IP).
+        try:
+            signin_source_check(request)
+        except LimitExceeded as error:
+            return too_many(request, error)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        session_start(self.request, remember=form.cleaned_data.get("remember", False))
+        return response
+
 
 @login_required
 def settings_view(request):
@@ -130,6 +145,24 @@ def settings_view(request):
         {"form": form, "presets": presets},
         status=400 if form.errors or (request.method == "POST" and presets.errors) else 200,
     )
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None, request=request)
+    if request.method == "POST":
+        try:
+            valid = form.is_valid()
+        except LimitExceeded as error:
+            return too_many(request, error)
+        if valid:
+            user = form.save()
+            # The new password ended every session and token (PasswordChangeEndsAccess);
+            # this one continues under a new key.
+            update_session_auth_hash(request, user)
+            messages.success(request, "Password changed. Your other sessions and every API token have ended.")
+            return redirect("settings")
+    return render(request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -235,7 +268,9 @@ def account_delete(request):
     form = DeleteAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_delete(user=request.user, password=form.cleaned_data["password"])
+            services.user_delete(user=request.user, password=form.cleaned_data["password"], request=request)
+        except LimitExceeded as error:
+            return too_many(request, error)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -163,6 +164,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "today"
 LOGOUT_REDIRECT_URL = "login"
+
+# How many reverse proxies (load balancer, TLS terminator) stand in front of gunicorn.
+# The client address is the X-Forwarded-For entry this many hops from the right; with 0
+# the header is ignored, so a client-sent X-Forwarded-For never changes a throttle or
+# lockout key (tracker.security.client_ip, and DRF's NUM_PROXIES for the throttles).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "tracker.security.client_ip"
 
 # Brute-force lockout for the login form and the API token endpoint.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
@@ -298,6 +306,7 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("THROTTLE_ANON", "60/min"),
         "user": os.environ.get("THROTTLE_USER", "6000/min"),
     },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "PAGE_SIZE": 50,
     # Numbers as JSON numbers (DRF sends decimals as strings by default).
     "COERCE_DECIMAL_TO_STRING": False,
@@ -351,6 +360,12 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Sessions (accounts/middleware.py): 30 minutes idle or 12 hours after sign-in end one;
+# "keep me signed in" makes it 14 days. The database row expires with the longest.
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+SESSION_REMEMBER_SECONDS = envint("SESSION_REMEMBER_SECONDS", 14 * 86400)
+SESSION_COOKIE_AGE = SESSION_REMEMBER_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
