@@ -21,20 +21,28 @@ class LockedOut(exceptions.Throttled):
     default_detail = "Too many failed sign-in attempts; try again later."
 
 
+REGISTERED = (
+    "If this address is new, the account is created and usable at once; either way we have "
+    "emailed {email}: a link to confirm the address, or a note that it already has an account."
+)
+
+
 class RegisterView(generics.GenericAPIView):
-    """Create an account. It is usable at once; an email asks to confirm the address."""
+    """Create an account. The answer is the same whether or not the address already
+    has one (so it does not tell who has an account): the email says which."""
 
     serializer_class = serializers.RegisterSerializer
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={201: serializers.AccountSerializer})
+    @extend_schema(responses={201: serializers.RegisteredSerializer})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user = services.user_register(email=data["email"], password=data["password"], timezone_name=data["timezone"])
-        return Response(serializers.AccountSerializer(user).data, status=status.HTTP_201_CREATED)
+        email = data["email"].strip().lower()
+        services.account_register(email=email, password=data["password"], timezone_name=data["timezone"])
+        return Response({"email": email, "detail": REGISTERED.format(email=email)}, status=status.HTTP_201_CREATED)
 
 
 class TokenObtainView(generics.GenericAPIView):

@@ -86,6 +86,8 @@ def lockout_limit() -> Limit:
     )
 
 
+# "You already have an account" mails per address; past it the mail is skipped silently.
+ALREADY_REGISTERED_PER_ADDRESS = Limit("registered-address", 3, 3600, "")
 VERIFY_AGAIN_PER_USER = Limit(
     "verify-user", 3, 3600, "We have already sent several confirmation links; try again in an hour."
 )

@@ -17,13 +17,9 @@ class RegisterSerializer(StrictSerializer):
     timezone = TimezoneField(required=False, default="UTC")
 
 
-class AccountSerializer(serializers.ModelSerializer):
-    email_verified = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "email", "email_verified", "timezone"]
-        read_only_fields = fields
+class RegisteredSerializer(serializers.Serializer):
+    email = serializers.EmailField(read_only=True)
+    detail = serializers.CharField(read_only=True)
 
 
 EXPIRES_HELP = "Days the token is valid (1–365); leave out for a token valid until revoked."

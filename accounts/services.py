@@ -49,6 +49,42 @@ def user_register(*, email: str, password: str, timezone_name: str = "UTC") -> U
     return user
 
 
+def account_register(*, email: str, password: str, timezone_name: str = "UTC") -> None:
+    """Registration that answers the same whether or not the address has an account
+    (the API's): a new address gets its account and a confirmation link; a taken one
+    gets an email saying so, with sign-in and reset links. A weak password is refused
+    either way, before the address is looked up, and the taken path hashes a password
+    too, so the time taken tells nothing either."""
+    email = User.objects.normalize_email(email).strip().lower()
+    try:
+        password_validation.validate_password(password, User(email=email))
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        user_register(email=email, password=password, timezone_name=timezone_name)
+        return
+    User().set_password(password)  # the same hashing work as a new account
+    try:
+        limits.ALREADY_REGISTERED_PER_ADDRESS.hit(email)
+    except limits.LimitExceeded:
+        return  # silently: a 429 here would say the address is taken
+    transaction.on_commit(lambda: account_mail_queue("exists", existing.pk))
+
+
+def already_registered_send(*, user: User) -> None:
+    context = {
+        "login_link": settings.SITE_URL + reverse("login"),
+        "reset_link": settings.SITE_URL + reverse("password_reset"),
+    }
+    send_mail(
+        subject="You already have an account",
+        message=render_to_string("accounts/email/already_registered.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
 def account_mail_queue(kind: str, target) -> None:
     """Account mail leaves the request: published to the workers (`accounts.tasks`), so
     an SMTP error cannot fail a request after the account was saved, slow SMTP holds no
@@ -56,7 +92,11 @@ def account_mail_queue(kind: str, target) -> None:
     `ACCOUNT_MAIL_QUEUED = False` (the test settings) sends in-process instead."""
     from accounts import tasks
 
-    task = {"verify": tasks.verification_mail_send, "reset": tasks.password_reset_mail_send}[kind]
+    task = {
+        "verify": tasks.verification_mail_send,
+        "reset": tasks.password_reset_mail_send,
+        "exists": tasks.already_registered_mail_send,
+    }[kind]
     if not settings.ACCOUNT_MAIL_QUEUED:
         task.run(target)
         return

@@ -3,7 +3,7 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from accounts.models import User
-from accounts.services import email_verification_send, password_reset_send
+from accounts.services import already_registered_send, email_verification_send, password_reset_send
 from accounts.services import idempotency_keys_prune as idempotency_keys_prune_service
 from tracker.logbook.services import diary_days_recompute as recompute
 
@@ -47,3 +47,11 @@ def verification_mail_send(user_id: int) -> bool:
 def password_reset_mail_send(email: str) -> None:
     """Idempotent enough: each link works alone and all stop working once one is used."""
     password_reset_send(email=email)
+
+
+@shared_task(name="accounts.tasks.already_registered_mail_send", **MAIL_RETRY)
+def already_registered_mail_send(user_id: int) -> None:
+    """Idempotent enough: a second copy says the same."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        already_registered_send(user=user)
