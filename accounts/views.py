@@ -81,6 +81,7 @@ def signup(request):
             add_service_errors(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            session_start(request, remember=False)
             messages.success(request, f"Welcome! We sent a link to {user.email}: open it to confirm your address.")
             return redirect("today")
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
