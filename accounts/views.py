@@ -1,3 +1,5 @@
+from urllib.parse import urlparse
+
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -102,6 +104,14 @@ def password_reset(request):
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        # `?next=/login/` for someone signed in would send them back here for ever
+        # (Django raises "Redirection loop"): go home instead.
+        url = super().get_redirect_url()
+        if url and urlparse(url).path == self.request.path:
+            return ""
+        return url
 
     def post(self, request, *args, **kwargs):
         # Password spraying: many addresses from one source (axes counts per address and IP).

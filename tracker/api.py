@@ -8,18 +8,47 @@ import json
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import DataError, IntegrityError, models, transaction
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import pagination, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework import pagination, parsers, serializers, status
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NUL = "\x00"
+SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_JSON_DEPTH = 32
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's parser, refusing with a 400 what would otherwise end in a 500 further on:
+    nesting deeper than any of our bodies needs (100,000 `[` overflowed the stack), and
+    lone surrogates (`"\\ud800"` decodes to a str that UTF-8, and so PostgreSQL, cannot
+    encode) in any key or value."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise ParseError("JSON parse error - nested too deeply.") from error
+        stack = [(data, 1)]
+        while stack:  # iterative, so a deep value cannot overflow this check either
+            value, depth = stack.pop()
+            if depth > MAX_JSON_DEPTH:
+                raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.")
+            if isinstance(value, str):
+                if SURROGATE.search(value):
+                    raise ParseError("JSON parse error - a string holds a lone surrogate (invalid Unicode).")
+            elif isinstance(value, dict):
+                stack.extend((key, depth) for key in value)
+                stack.extend((item, depth + 1) for item in value.values())
+            elif isinstance(value, list):
+                stack.extend((item, depth + 1) for item in value)
+        return data
 
 
 def _contains_nul(value) -> bool:
@@ -193,6 +222,15 @@ class CursorPagination(pagination.CursorPagination):
                 {self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]}
             )
         return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A cursor is opaque but not signed: a tampered position ("abc" or 10**30 for an
+        # id) fails when the query runs. That is a bad cursor (404, as DRF answers an
+        # undecodable one), not a server error.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, OverflowError, DataError, DjangoValidationError) as error:
+            raise NotFound(self.invalid_cursor_message) from error
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
