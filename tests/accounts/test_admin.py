@@ -1,0 +1,69 @@
+"""Admin edits never corrupt derived data: diary rows and medications are read-only
+there, and profile edits go through the profile service."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import User
+from tests.factories import IntakeFactory
+from tracker.reports.models import WeeklySnapshot
+
+
+@pytest.fixture
+def staff(db):
+    user = User.objects.create_superuser("staff@example.com", "staff password 1234")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("model", ["episode", "intake", "activity", "dose", "checkin"])
+def test_diary_rows_cannot_be_added_in_the_admin(staff, model):
+    # Adding an intake here was a 500 (no diary day); every kind is now refused.
+    assert staff.get(f"/admin/logbook/{model}/add/").status_code == 403
+    assert staff.post(f"/admin/logbook/{model}/add/", {}).status_code == 403
+
+
+def test_a_diary_row_is_shown_read_only_and_cannot_be_changed(staff, alice):
+    intake = IntakeFactory(user=alice, volume_ml=300, taken_at=timezone.now() - dt.timedelta(hours=1))
+    page = staff.get(f"/admin/logbook/intake/{intake.pk}/change/")
+    assert page.status_code == 200 and b'name="volume_ml"' not in page.content
+    staff.post(f"/admin/logbook/intake/{intake.pk}/change/", {"volume_ml": 5000, "taken_at_0": "2001-01-01"})
+    intake.refresh_from_db()
+    assert intake.volume_ml == 300 and intake.effective_ml == 300
+    assert staff.post(f"/admin/logbook/intake/{intake.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_a_goal_changed_in_the_admin_stales_the_users_reports(staff, alice):
+    snapshot = WeeklySnapshot.objects.create(
+        user=alice, week_start=dt.date(2026, 11, 2), data={"x": 1}, generated_at=timezone.now()
+    )
+    page = staff.get(f"/admin/accounts/user/{alice.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update(
+        {
+            "email": alice.email,
+            "timezone": alice.timezone,
+            "day_starts_at": "04:00",
+            "units": "metric",
+            "week_starts_on": "monday",
+            "daily_goal_ml": 2500,
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "is_active": "on",
+        }
+    )
+    data.pop("groups", None)
+    data.pop("user_permissions", None)
+    data.pop("last_login", None)
+    data.pop("email_verified_at", None)
+    response = staff.post(f"/admin/accounts/user/{alice.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    alice.refresh_from_db()
+    snapshot.refresh_from_db()
+    assert alice.daily_goal_ml == 2500
+    assert snapshot.stale
