@@ -155,8 +155,9 @@ def profile_update(*, user: User, **fields) -> User:
         from accounts.tasks import diary_days_recompute
 
         transaction.on_commit(lambda: _enqueue_or_run(diary_days_recompute, user.pk))
-    elif reports_move:
-        # (A days move stales the touched snapshots itself, once the days are recomputed.)
+    if reports_move:
+        # Also with a days move: that stales only the weeks whose days moved, and only
+        # once the recompute has run; a new goal changes every week at once.
         from tracker.reports.services import snapshots_mark_all_stale
 
         snapshots_mark_all_stale(user=user)
@@ -238,7 +239,16 @@ def medication_create(*, user: User, **fields) -> Medication:
     _medication_dates_check(medication)
     medication.full_clean(exclude=["user"])
     medication.save()
+    _medication_reports_stale(user=user)
     return medication
+
+
+def _medication_reports_stale(*, user: User) -> None:
+    """Every report shows the medication list's starts and stops (the before/after
+    view, over the report's whole window): any medication write stales them all."""
+    from tracker.reports.services import snapshots_mark_all_stale
+
+    snapshots_mark_all_stale(user=user)
 
 
 def medication_update(*, medication: Medication, **fields) -> Medication:
@@ -247,18 +257,15 @@ def medication_update(*, medication: Medication, **fields) -> Medication:
     _medication_dates_check(medication)
     medication.full_clean(exclude=["user"])
     medication.save()
+    _medication_reports_stale(user=medication.user)
     return medication
 
 
 def medication_delete(*, medication: Medication) -> None:
-    """Deleting a medication deletes its doses, so their weeks' reports go stale."""
-    from tracker.reports.services import snapshots_mark_stale
-
+    """Deleting a medication deletes its doses and leaves the list: every report goes stale."""
     with transaction.atomic():
-        days = set(medication.doses.values_list("day", flat=True))
         medication.delete()
-        if days:
-            snapshots_mark_stale(user=medication.user, days=days)
+        _medication_reports_stale(user=medication.user)
 
 
 TOKEN_MAX_DAYS = 365

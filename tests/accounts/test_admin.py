@@ -67,3 +67,36 @@ def test_a_goal_changed_in_the_admin_stales_the_users_reports(staff, alice):
     snapshot.refresh_from_db()
     assert alice.daily_goal_ml == 2500
     assert snapshot.stale
+
+
+# Staleness -----------------------------------------------------------------------------
+
+
+def _snapshot(user, week_start=dt.date(2026, 11, 2)):
+    return WeeklySnapshot.objects.create(user=user, week_start=week_start, data={"x": 1}, generated_at=timezone.now())
+
+
+def test_any_medication_write_stales_the_users_reports(alice, bob, alice_api):
+    snapshot, bobs = _snapshot(alice), _snapshot(bob)
+    created = alice_api.post("/api/v1/medications/", {"name": "Tablet", "drug_class": "statin"}, format="json")
+    assert created.status_code == 201
+    snapshot.refresh_from_db()
+    assert snapshot.stale
+    for change in ({"started_on": "2026-11-04"}, {"stopped_on": "2026-11-20"}):
+        WeeklySnapshot.objects.filter(pk=snapshot.pk).update(stale=False)
+        assert alice_api.patch(f"/api/v1/medications/{created.json()['id']}/", change, format="json").status_code == 200
+        snapshot.refresh_from_db()
+        assert snapshot.stale, change
+    WeeklySnapshot.objects.filter(pk=snapshot.pk).update(stale=False)
+    assert alice_api.delete(f"/api/v1/medications/{created.json()['id']}/").status_code == 204
+    snapshot.refresh_from_db()
+    bobs.refresh_from_db()
+    assert snapshot.stale and not bobs.stale
+
+
+def test_a_timezone_and_goal_changed_together_stale_every_report(alice, alice_api):
+    far = _snapshot(alice, dt.date(2025, 1, 6))
+    response = alice_api.patch("/api/v1/me/", {"timezone": "Asia/Tokyo", "daily_goal_ml": 2600}, format="json")
+    assert response.status_code == 200
+    far.refresh_from_db()
+    assert far.stale  # no rows in that week moved, but its goal did
