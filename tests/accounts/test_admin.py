@@ -100,3 +100,27 @@ def test_a_timezone_and_goal_changed_together_stale_every_report(alice, alice_ap
     assert response.status_code == 200
     far.refresh_from_db()
     assert far.stale  # no rows in that week moved, but its goal did
+
+
+def test_the_diary_day_recompute_keeps_an_edit_made_while_it_runs(alice, monkeypatch):
+    from tracker.logbook import services as logbook
+
+    intake = IntakeFactory(user=alice, volume_ml=250, taken_at=dt.datetime(2026, 11, 3, 23, 30, tzinfo=dt.UTC))
+    alice.timezone = "Asia/Tokyo"  # the new setting the recompute applies
+    alice.save()
+    edited_at = dt.datetime(2026, 11, 10, 3, 0, tzinfo=dt.UTC)  # 12:00 on 10 Nov in Tokyo
+    real = logbook.diary_day
+    calls = []
+
+    def diary_day_while_someone_edits(instant, zone, start):
+        if not calls:  # after the recompute read the rows: the user moves the drink
+            intake_model = type(intake)
+            intake_model.objects.filter(pk=intake.pk).update(taken_at=edited_at, day=dt.date(2026, 11, 10))
+        calls.append(instant)
+        return real(instant, zone, start)
+
+    monkeypatch.setattr(logbook, "diary_day", diary_day_while_someone_edits)
+    logbook.diary_days_recompute(user=alice)
+    intake.refresh_from_db()
+    # Without the condition the recompute wrote 4 Nov (from the instant it had read).
+    assert intake.taken_at == edited_at and intake.day == dt.date(2026, 11, 10)
