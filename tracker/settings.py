@@ -71,7 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "tracker.staticfiles.StaticFilesConfig",
+    "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

@@ -112,11 +112,22 @@ def production(tmp_path, production_database, production_redis):
         return result
 
     manage("migrate", "--noinput")
-    manage("collectstatic", "--noinput")
+    # As deploy/ runs it: without the assets production never serves (DRF's browsable
+    # API is DEBUG-only, htmx is vendored, the docs page is Swagger UI, not ReDoc).
+    manage("collectstatic", "--noinput", "--ignore", "rest_framework", "--ignore", "django_htmx", "--ignore", "redoc")
     manage("check", "--deploy", "--fail-level", "WARNING")
     logs = {}
     commands = {
-        "web": [str(BIN / "gunicorn"), "tracker.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        "web": [
+            str(BIN / "gunicorn"),
+            "tracker.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "120",
+        ],  # a loaded CI machine boots a worker (scipy, matplotlib) slowly
         "worker": [str(BIN / "celery"), "-A", "tracker", "worker", "--loglevel", "INFO", "--concurrency", "1"],
         "beat": [str(BIN / "celery"), "-A", "tracker", "beat", "--loglevel", "INFO", "--schedule", str(var / "beat")],
     }
@@ -126,7 +137,7 @@ def production(tmp_path, production_database, production_redis):
         processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=logs[name], stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(lambda: requests.get(f"{base}/healthz", timeout=2).status_code == 200, 60, "gunicorn's /healthz")
+        _wait(lambda: requests.get(f"{base}/healthz", timeout=2).status_code == 200, 180, "gunicorn's /healthz")
         yield {"base": base, "mail": var / "mail", "logs": logs}
     finally:
         for process in processes.values():

@@ -103,7 +103,7 @@ def test_a_report_missed_during_an_outage_is_sent_late_and_once(django_capture_o
         assert schedule.reports_deliver(user_ids=published) == 0
         assert _sweep(WEDNESDAY_AFTER + dt.timedelta(hours=2), django_capture_on_commit_callbacks) == []
     assert len(mail.outbox) == 1
-    assert "2026-W45" in mail.outbox[0].subject
+    assert "2–8 Nov 2026" in mail.outbox[0].subject
     row = ReportSchedule.objects.get(user=alice)
     assert row.owed_week is None and row.last_sent_week == dt.date(2026, 11, 2)
     assert row.next_report_at == DUE + dt.timedelta(days=7)
