@@ -7,6 +7,7 @@ and receives the weekly report that beat's sweep claims."""
 import contextlib
 import datetime as dt
 import email
+import email.header
 import re
 import secrets
 import shutil
@@ -156,6 +157,11 @@ def _mails(folder: Path) -> list[email.message.Message]:
     return [email.message_from_bytes(path.read_bytes()) for path in sorted(folder.glob("*.log"))]
 
 
+def _subject(message) -> str:
+    # A subject with a non-ASCII dash ("2–8 Nov") is RFC 2047-encoded in the file.
+    return str(email.header.make_header(email.header.decode_header(message["Subject"])))
+
+
 def _text(message) -> str:
     for part in message.walk():
         if part.get_content_type() == "text/plain":
@@ -226,7 +232,7 @@ def test_register_log_remind_and_report_through_the_production_configuration(pro
         )
         conn.execute("UPDATE reports_reportschedule SET next_report_at = now() - interval '1 minute'")
     report = _wait(
-        lambda: [m for m in _mails(mail_dir) if "hydration week" in m["Subject"]], 60, "the weekly report email"
+        lambda: [m for m in _mails(mail_dir) if "hydration week" in _subject(m)], 60, "the weekly report email"
     )
     assert len(report) == 1 and report[0]["To"] == "prod@example.com"
     assert "1234" in _text(report[0]) or "1,234" in _text(report[0])
