@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import ApiToken, Medication, User
+from accounts.services import profile_update
+
+PROFILE_FIELDS = ["timezone", "day_starts_at", "units", "week_starts_on", "body_weight_kg", "daily_goal_ml"]
 
 
 @admin.register(User)
@@ -21,9 +24,31 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
+    def save_model(self, request, obj, form, change):
+        """Profile fields go through the profile service, as from the settings page: a
+        new timezone or day start re-files the diary days, a new goal stales the reports."""
+        profile = {name: form.cleaned_data[name] for name in PROFILE_FIELDS if change and name in form.changed_data}
+        if profile:
+            stored = User.objects.get(pk=obj.pk)
+            for name in profile:
+                setattr(obj, name, getattr(stored, name))
+        super().save_model(request, obj, form, change)
+        if profile:
+            profile_update(user=obj, **profile)
+
 
 @admin.register(Medication)
 class MedicationAdmin(admin.ModelAdmin):
+    # Read-only like the diary rows: medication changes go through the services.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     list_display = ["name", "drug_class", "user", "started_on", "stopped_on"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]

@@ -2,6 +2,7 @@
 deletion. Thin views over accounts.services."""
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -11,6 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts import serializers, services
+from accounts.limits import LimitExceeded, signin_source_check
 from accounts.models import ApiToken, Medication
 from tracker.api import IdempotentCreateMixin, cursor_pagination
 
@@ -19,20 +21,28 @@ class LockedOut(exceptions.Throttled):
     default_detail = "Too many failed sign-in attempts; try again later."
 
 
+REGISTERED = (
+    "If this address is new, the account is created and usable at once; either way we have "
+    "emailed {email}: a link to confirm the address, or a note that it already has an account."
+)
+
+
 class RegisterView(generics.GenericAPIView):
-    """Create an account. It is usable at once; an email asks to confirm the address."""
+    """Create an account. The answer is the same whether or not the address already
+    has one (so it does not tell who has an account): the email says which."""
 
     serializer_class = serializers.RegisterSerializer
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={201: serializers.AccountSerializer})
+    @extend_schema(responses={201: serializers.RegisteredSerializer})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user = services.user_register(email=data["email"], password=data["password"], timezone_name=data["timezone"])
-        return Response(serializers.AccountSerializer(user).data, status=status.HTTP_201_CREATED)
+        email = data["email"].strip().lower()
+        services.account_register(email=email, password=data["password"], timezone_name=data["timezone"])
+        return Response({"email": email, "detail": REGISTERED.format(email=email)}, status=status.HTTP_201_CREATED)
 
 
 class TokenObtainView(generics.GenericAPIView):
@@ -48,13 +58,24 @@ class TokenObtainView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        try:
+            signin_source_check(request)
+        except LimitExceeded as error:
+            raise exceptions.Throttled(wait=error.limit.retry_after, detail=str(error)) from error
         user = authenticate(request=request, email=data["email"], password=data["password"])
         if getattr(request, "axes_locked_out", False):
             raise LockedOut()
         if user is None:
             raise exceptions.ValidationError({"non_field_errors": ["The email address or password is not correct."]})
-        token, raw = services.api_token_create(user=user, name=data.get("name") or "API token")
-        return Response({"token": raw, "name": token.name}, status=status.HTTP_201_CREATED)
+        # A sign-in like the form's: axes resets this address's failure count, as it
+        # does for the form (AXES_RESET_ON_SUCCESS), and last_login moves.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        token, raw = services.api_token_create(
+            user=user, name=data.get("name") or "API token", expires_in_days=data.get("expires_in_days")
+        )
+        return Response(
+            {"token": raw, "name": token.name, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED
+        )
 
 
 class PasswordResetView(generics.GenericAPIView):
@@ -69,7 +90,10 @@ class PasswordResetView(generics.GenericAPIView):
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.password_reset_send(email=serializer.validated_data["email"])
+        try:
+            services.password_reset_request(email=serializer.validated_data["email"])
+        except LimitExceeded as error:
+            raise exceptions.Throttled(wait=error.limit.retry_after, detail=str(error)) from error
         return Response(
             {"detail": "If an account has this address, we have emailed it a link to choose a new password."},
             status=status.HTTP_202_ACCEPTED,
@@ -94,7 +118,10 @@ class TokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Destro
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        token, raw = services.api_token_create(user=self.request.user, name=serializer.validated_data.get("name", ""))
+        data = serializer.validated_data
+        token, raw = services.api_token_create(
+            user=self.request.user, name=data.get("name", ""), expires_in_days=data.get("expires_in_days")
+        )
         token.token = raw
         serializer.instance = token
 
@@ -127,8 +154,32 @@ class MeView(generics.GenericAPIView):
     def delete(self, request):
         serializer = serializers.PasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.user_delete(user=request.user, password=serializer.validated_data["password"])
+        try:
+            services.user_delete(user=request.user, password=serializer.validated_data["password"], request=request)
+        except LimitExceeded as error:
+            raise exceptions.Throttled(wait=error.limit.retry_after, detail=str(error)) from error
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(generics.GenericAPIView):
+    """Change your password: the current one first. A wrong current password counts
+    toward the sign-in lockout. The new password ends every session and revokes every
+    API token, the one making this call included: ask `auth/token/` for a new one."""
+
+    serializer_class = serializers.PasswordChangeSerializer
+
+    @extend_schema(responses={200: serializers.DetailSerializer})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            services.password_change(
+                request=request, user=request.user, current=data["current_password"], new=data["new_password"]
+            )
+        except LimitExceeded as error:
+            raise exceptions.Throttled(wait=error.limit.retry_after, detail=str(error)) from error
+        return Response({"detail": "Password changed. Every session and API token has ended; sign in again."})
 
 
 class MedicationViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/token/", api.TokenObtainView.as_view(), name="api-token"),
     path("auth/password-reset/", api.PasswordResetView.as_view(), name="api-password-reset"),
     path("me/", api.MeView.as_view(), name="api-me"),
+    path("me/password/", api.PasswordChangeView.as_view(), name="api-password-change"),
     path("export/", api.ExportView.as_view(), name="api-export"),
     path("export/csv/", api.ExportCsvView.as_view(), name="api-export-csv"),
     *router.urls,

@@ -4,6 +4,8 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
+from django.core.exceptions import ValidationError
 
 from accounts.models import Condition, Medication, Units, WeekStart
 from tracker.logbook import units
@@ -38,7 +40,12 @@ class LoginForm(AuthenticationForm):
     """Django's login form with the field named `email`, as axes and the API expect."""
 
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
-    field_order = ["email", "password"]
+    remember = forms.BooleanField(
+        required=False,
+        label="Keep me signed in",
+        help_text="For 14 days on this device. Otherwise you are signed out after 30 minutes without use.",
+    )
+    field_order = ["email", "password", "remember"]
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
@@ -218,3 +225,25 @@ class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+
+class PasswordChangeForm(DjangoPasswordChangeForm):
+    """Django's form (current password, new password twice, the password validators),
+    with the current password checked through authenticate(): a wrong one counts toward
+    the sign-in lockout like a failed login."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        from accounts.services import password_confirm
+
+        old = self.cleaned_data["old_password"]
+        try:
+            password_confirm(request=self.request, user=self.user, password=old)
+        except ValidationError as error:
+            raise forms.ValidationError(
+                "Your current password was entered incorrectly.", code="password_incorrect"
+            ) from error
+        return old

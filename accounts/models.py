@@ -248,7 +248,9 @@ class ApiTokenQuerySet(models.QuerySet):
         return self.filter(user=user)
 
     def active(self):
-        return self.filter(revoked_at__isnull=True)
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
+        )
 
 
 class ApiToken(models.Model):
@@ -262,6 +264,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # None: until revoked. A token for a one-off script can be given a few days.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 

@@ -17,31 +17,36 @@ class RegisterSerializer(StrictSerializer):
     timezone = TimezoneField(required=False, default="UTC")
 
 
-class AccountSerializer(serializers.ModelSerializer):
-    email_verified = serializers.BooleanField(read_only=True)
+class RegisteredSerializer(serializers.Serializer):
+    email = serializers.EmailField(read_only=True)
+    detail = serializers.CharField(read_only=True)
 
-    class Meta:
-        model = User
-        fields = ["id", "email", "email_verified", "timezone"]
-        read_only_fields = fields
+
+EXPIRES_HELP = "Days the token is valid (1–365); leave out for a token valid until revoked."
 
 
 class TokenObtainSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
     name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    expires_in_days = serializers.IntegerField(min_value=1, max_value=365, required=False, help_text=EXPIRES_HELP)
 
 
 class NewTokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True, help_text="Shown once; only a digest is stored.")
     name = serializers.CharField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class ApiTokenSerializer(StrictModelSerializer):
+    expires_in_days = serializers.IntegerField(
+        min_value=1, max_value=365, required=False, write_only=True, help_text=EXPIRES_HELP
+    )
+
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "last_used_at"]
-        read_only_fields = ["id", "prefix", "created_at", "last_used_at"]
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "expires_in_days"]
+        read_only_fields = ["id", "prefix", "created_at", "last_used_at", "expires_at"]
         extra_kwargs = {"name": {"required": False, "allow_blank": True}}
 
 
@@ -94,6 +99,11 @@ class ProfileSerializer(StrictModelSerializer):
 
 class PasswordSerializer(StrictSerializer):
     password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+
+
+class PasswordChangeSerializer(StrictSerializer):
+    current_password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+    new_password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
 
 
 class PasswordResetSerializer(StrictSerializer):

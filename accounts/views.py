@@ -1,5 +1,7 @@
+from urllib.parse import urlparse
+
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
@@ -17,6 +19,7 @@ from accounts.forms import (
     DeleteAccountForm,
     LoginForm,
     MedicationForm,
+    PasswordChangeForm,
     PresetFormSet,
     ProfileForm,
     SignupForm,
@@ -24,6 +27,8 @@ from accounts.forms import (
     presets_from,
     presets_initial,
 )
+from accounts.limits import LimitExceeded, signin_source_check
+from accounts.middleware import session_start
 from accounts.models import ApiToken, Medication
 from tracker.logbook.forms import add_service_errors
 from tracker.logbook.selectors import today_of
@@ -44,10 +49,24 @@ def verify_email(request, token):
 @login_required
 @require_POST
 def verification_resend(request):
-    if not request.user.email_verified:
-        services.email_verification_send(user=request.user)
+    try:
+        queued = services.email_verification_resend(user=request.user)
+    except LimitExceeded as error:
+        return too_many(request, error)
+    if queued:
         messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
     return redirect("settings")
+
+
+def too_many(request, error: LimitExceeded) -> HttpResponse:
+    response = render(
+        request,
+        "security/locked_out.html",
+        {"message": str(error), "minutes": error.limit.retry_after // 60},
+        status=429,
+    )
+    response["Retry-After"] = str(error.limit.retry_after)
+    return response
 
 
 def signup(request):
@@ -66,6 +85,7 @@ def signup(request):
             add_service_errors(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            session_start(request, remember=False)
             messages.success(request, f"Welcome! We sent a link to {user.email}: open it to confirm your address.")
             return redirect("today")
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
@@ -74,8 +94,11 @@ def signup(request):
 def password_reset(request):
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # The service builds the link from SITE_URL, never from the request's Host header.
-        services.password_reset_send(email=form.cleaned_data["email"])
+        # Queued whoever the address belongs to; the worker builds the link from SITE_URL.
+        try:
+            services.password_reset_request(email=form.cleaned_data["email"])
+        except LimitExceeded as error:
+            return too_many(request, error)
         return redirect("password_reset_done")
     return render(request, "registration/password_reset_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -83,6 +106,27 @@ def password_reset(request):
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        # `?next=/login/` for someone signed in would send them back here for ever
+        # (Django raises "Redirection loop"): go home instead.
+        url = super().get_redirect_url()
+        if url and urlparse(url).path == self.request.path:
+            return ""
+        return url
+
+    def post(self, request, *args, **kwargs):
+        # Password spraying: many addresses from one source (axes counts per address and IP).
+        try:
+            signin_source_check(request)
+        except LimitExceeded as error:
+            return too_many(request, error)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        session_start(self.request, remember=form.cleaned_data.get("remember", False))
+        return response
 
 
 @login_required
@@ -132,6 +176,24 @@ def timezone_update(request):
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = reverse("today")
     return redirect(target)
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None, request=request)
+    if request.method == "POST":
+        try:
+            valid = form.is_valid()
+        except LimitExceeded as error:
+            return too_many(request, error)
+        if valid:
+            user = form.save()
+            # The new password ended every session and token (PasswordChangeEndsAccess);
+            # this one continues under a new key.
+            update_session_auth_hash(request, user)
+            messages.success(request, "Password changed. Your other sessions and every API token have ended.")
+            return redirect("settings")
+    return render(request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -239,7 +301,9 @@ def account_delete(request):
     form = DeleteAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_delete(user=request.user, password=form.cleaned_data["password"])
+            services.user_delete(user=request.user, password=form.cleaned_data["password"], request=request)
+        except LimitExceeded as error:
+            return too_many(request, error)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

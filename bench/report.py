@@ -225,10 +225,11 @@ def _many_users(n: int):
 def main() -> int:
     _setup()
     from django.conf import settings
+    from django.utils import timezone
 
-    from tracker.reports import selectors, services
-    from tracker.reports.models import WeeklySnapshot
-    from tracker.reports.tasks import weekly_reports_build
+    from tracker.reports import schedule, selectors, services
+    from tracker.reports.models import ReportSchedule, WeeklySnapshot
+    from tracker.reports.tasks import weekly_reports_deliver
     from tracker.reports.weeks import week_start_of
 
     settings.DEBUG = False
@@ -271,14 +272,19 @@ def main() -> int:
     start = time.perf_counter()
     users, monday = _many_users(USERS)
     print(f"{USERS} users with a week of data built in {time.perf_counter() - start:.1f} s")
-    pairs = [[u.id, monday.isoformat()] for u in users]
+    ReportSchedule.objects.filter(user__in=users).delete()
+    due = timezone.now()
+    ReportSchedule.objects.bulk_create(
+        [ReportSchedule(user=u, next_report_at=due, owed_week=monday, retry_at=due) for u in users]
+    )
+    ids = [u.id for u in users]
     start = time.perf_counter()
-    for i in range(0, len(pairs), services.SWEEP_CHUNK):
-        weekly_reports_build.apply(args=[pairs[i : i + services.SWEEP_CHUNK]]).get()
+    for i in range(0, len(ids), schedule.PUBLISH_CHUNK):
+        weekly_reports_deliver.apply(args=[ids[i : i + schedule.PUBLISH_CHUNK]]).get()
     elapsed = time.perf_counter() - start
     built = WeeklySnapshot.objects.filter(user__in=users, week_start=monday, stale=False).count()
     print(
-        f"  weekly_reports_build task: {USERS} snapshots in {elapsed:.1f} s "
+        f"  weekly_reports_deliver task: {USERS} snapshots in {elapsed:.1f} s "
         f"({elapsed / USERS * 1000:.1f} ms each, one process); {built} fresh snapshots in SQL"
     )
     counts_ok &= built == USERS

@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
@@ -112,6 +113,11 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = False
+    # Account mail in-process, so a test reads mail.outbox at once; tests/accounts/test_mail.py
+    # runs it through the broker and a real worker.
+    settings.ACCOUNT_MAIL_QUEUED = False
+    # Limits and throttles count in the cache: each test starts with none used.
+    cache.clear()
     settings.SITE_URL = "http://testserver"
 
 

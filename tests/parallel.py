@@ -11,5 +11,7 @@ if worker:
     broker = os.environ.get("CELERY_BROKER_URL", "")
     if broker.startswith("redis://"):
         base, _, db = broker.rpartition("/")
-        os.environ["CELERY_BROKER_URL"] = f"{base}/{int(db or 0) - index}"
+        # Counting down from the given number, wrapping within Redis' 16 databases: a
+        # base of /0 gave gw1 the database -1, which Redis refuses.
+        os.environ["CELERY_BROKER_URL"] = f"{base}/{(int(db or 0) - index) % 16}"
     os.environ["VAR_DIR"] = os.path.join(os.environ.get("VAR_DIR", "var"), f"test-{worker}")

@@ -74,3 +74,30 @@ def test_without_a_broker_url_the_filesystem_broker_folders_are_created(tmp_path
         folder = Path(shown["transport"][option])
         assert folder.is_dir(), option
         assert folder.is_relative_to(tmp_path / "var")
+
+
+KEY = """
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+import django
+django.setup()
+from django.conf import settings
+print(settings.SECRET_KEY)
+"""
+
+
+def test_development_makes_a_random_secret_key_once_per_var_folder(tmp_path):
+    first = run(["-c", KEY], tmp_path, SECRET_KEY="")
+    assert first.returncode == 0, first.stderr
+    key = first.stdout.strip()
+    assert len(key) >= 50 and "development" not in key
+    stored = tmp_path / "var" / "secret_key"
+    assert stored.read_text().strip() == key
+    assert stored.stat().st_mode & 0o077 == 0  # readable by its owner only
+    # The web server, worker and beat of `make run` read the same key...
+    assert run(["-c", KEY], tmp_path, SECRET_KEY="").stdout.strip() == key
+    # ...and another checkout has its own.
+    other = run(["-c", KEY], tmp_path / "other", SECRET_KEY="").stdout.strip()
+    assert other and other != key
+    source = (ROOT / "tracker" / "settings.py").read_text()
+    assert "development-only-secret-key" not in source

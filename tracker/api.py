@@ -8,13 +8,13 @@ import json
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import DataError, IntegrityError, models, transaction
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -193,6 +193,15 @@ class CursorPagination(pagination.CursorPagination):
                 {self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]}
             )
         return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A cursor is opaque but not signed: a tampered position ("abc" or 10**30 for an
+        # id) fails when the query runs. That is a bad cursor (404, as DRF answers an
+        # undecodable one), not a server error.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, OverflowError, DataError, DjangoValidationError) as error:
+            raise NotFound(self.invalid_cursor_message) from error
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

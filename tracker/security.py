@@ -31,6 +31,18 @@ def axes_username(request, credentials: dict | None) -> str | None:
     return value.strip().lower() or None
 
 
+def client_ip(request) -> str:
+    """The client's address as the outermost trusted proxy saw it. Entries further
+    left in X-Forwarded-For were written by the client and are never trusted."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    hops = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops <= 0 or not forwarded:
+        return remote
+    entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+    return entries[-min(hops, len(entries))] if entries else remote
+
+
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
     """429 with Retry-After: JSON under /api/, a short page elsewhere."""
     cool_off_seconds = math.ceil(float(settings.AXES_COOLOFF_TIME) * 3600)

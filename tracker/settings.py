@@ -1,6 +1,8 @@
 """Settings, all from the environment with development defaults (README lists them)."""
 
 import os
+import secrets
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -26,11 +28,36 @@ def envlist(name: str, default: str = "") -> list[str]:
 DJANGO_ENV = os.environ.get("DJANGO_ENV", "development")
 PRODUCTION = DJANGO_ENV == "production"
 
+
+def development_secret_key(folder: Path) -> str:
+    """A random key made once per checkout and kept in var/secret_key (mode 0600), shared
+    by the web server, worker and beat of `make run`. A constant in the source would let
+    anyone forge the signed one-tap and verification links of a development instance."""
+    path = folder / "secret_key"
+    for _ in range(50):
+        try:
+            key = path.read_text().strip()
+        except FileNotFoundError:
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue  # another process is writing it
+            key = secrets.token_urlsafe(50)
+            with os.fdopen(fd, "w") as file:
+                file.write(key)
+            return key
+        if key:
+            return key
+        time.sleep(0.02)  # created by another process, not yet written
+    raise ImproperlyConfigured(f"{path} is empty; delete it to make a new development key")
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production")
-    SECRET_KEY = "development-only-secret-key-not-for-production-use-0123456789"  # noqa: S105
+    SECRET_KEY = development_secret_key(VAR_DIR)
 
 DEBUG = envbool("DEBUG", "False" if PRODUCTION else "True")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
@@ -68,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "tracker.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -138,6 +166,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "today"
 LOGOUT_REDIRECT_URL = "login"
 
+# How many reverse proxies (load balancer, TLS terminator) stand in front of gunicorn.
+# The client address is the X-Forwarded-For entry this many hops from the right; with 0
+# the header is ignored, so a client-sent X-Forwarded-For never changes a throttle or
+# lockout key (tracker.security.client_ip, and DRF's NUM_PROXIES for the throttles).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "tracker.security.client_ip"
+
 # Brute-force lockout for the login form and the API token endpoint.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -155,8 +190,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Source maps are large, fetched only by developer tools: not worth compressing at deploy.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf", "flv"),
+    *("woff", "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4", "mpeg", "mpg", "webm", "wmv", "map"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -191,6 +231,8 @@ else:
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 10
+# Verification and password-reset mail go through the workers (accounts.tasks).
+ACCOUNT_MAIL_QUEUED = envbool("ACCOUNT_MAIL_QUEUED", "True")
 
 # Celery. Without CELERY_BROKER_URL, kombu's filesystem transport under var/ lets
 # `make run` work on a machine with nothing but Python.
@@ -231,11 +273,14 @@ CELERY_TASK_ROUTES = {"reminders.tasks.deliver_outbound": {"queue": OUTBOUND_QUE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # One dispatcher every minute claims due reminder plans; safe if two beats run.
-    "reminders-dispatch": {"task": "reminders.tasks.dispatch", "schedule": 60.0},
+    "reminders-dispatch": {"task": "reminders.tasks.dispatch", "schedule": float(envint("DISPATCH_SECONDS", 60))},
     # Old deliveries and notifications go; health data stays until the user deletes it.
     "reminders-prune": {"task": "reminders.tasks.prune_deliveries", "schedule": 24 * 3600.0},
-    # Weekly reports for users whose local week started (07:00 local) in the last hour.
-    "reports-weekly-sweep": {"task": "tracker.reports.tasks.weekly_reports_sweep", "schedule": 3600.0},
+    # Weekly reports: claims users whose report is due (local week start 07:00), also late after an outage.
+    "reports-weekly-sweep": {
+        "task": "tracker.reports.tasks.weekly_reports_sweep",
+        "schedule": float(envint("WEEKLY_REPORT_SWEEP_SECONDS", 900)),
+    },
     # Stored Idempotency-Key responses are kept 24 h.
     "accounts-idempotency-prune": {"task": "accounts.tasks.idempotency_keys_prune", "schedule": 3600.0},
 }
@@ -276,7 +321,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "tracker.api_schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tracker.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -285,6 +330,7 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("THROTTLE_ANON", "60/min"),
         "user": os.environ.get("THROTTLE_USER", "6000/min"),
     },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "PAGE_SIZE": 50,
     # Numbers as JSON numbers (DRF sends decimals as strings by default).
     "COERCE_DECIMAL_TO_STRING": False,
@@ -304,7 +350,19 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# API throttles and the mail and sign-in limits count here: with several web processes
+# or machines they must share one count, so production sets CACHE_URL (Redis).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "tracker",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Content-Security-Policy: no inline or eval'd scripts anywhere (behaviour lives in static JS).
 CONTENT_SECURITY_POLICY = {
@@ -326,12 +384,20 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Sessions (accounts/middleware.py): 30 minutes idle or 12 hours after sign-in end one;
+# "keep me signed in" makes it 14 days. The database row expires with the longest.
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+SESSION_REMEMBER_SECONDS = envint("SESSION_REMEMBER_SECONDS", 14 * 86400)
+SESSION_COOKIE_AGE = SESSION_REMEMBER_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "True")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers probe over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

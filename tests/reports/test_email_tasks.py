@@ -1,5 +1,5 @@
 """The weekly email through the real pipeline (beat's sweep -> broker -> worker ->
-email backend), the sweep's timing per timezone, and the PDF of the print view."""
+email backend) and the PDF of the print view."""
 
 import datetime as dt
 import time
@@ -9,11 +9,11 @@ import time_machine
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
-from tests.factories import EpisodeFactory, IntakeFactory, UserFactory
+from tests.factories import EpisodeFactory, IntakeFactory
 from tests.reports.conftest import local
 from tracker.celery import app
-from tracker.reports import services
-from tracker.reports.models import WeeklySnapshot
+from tracker.reports import schedule, services
+from tracker.reports.models import ReportSchedule, WeeklySnapshot
 
 # Monday 9 Nov 2026, 06:30 UTC = 07:30 in Berlin: Berlin's week started 30 minutes ago.
 MONDAY_MORNING = dt.datetime(2026, 11, 9, 6, 30, tzinfo=dt.UTC)
@@ -25,36 +25,18 @@ def _verify(user):
     return user
 
 
-def test_the_sweep_picks_users_whose_local_week_started_at_7_in_the_last_hour(db):
-    berlin = UserFactory(timezone="Europe/Berlin")
-    london = UserFactory(timezone="Europe/London")  # 06:30 local: not yet
-    tokyo = UserFactory(timezone="Asia/Tokyo")  # 15:30 local: long past
-    sunday_berlin = UserFactory(timezone="Europe/Berlin", week_starts_on="sunday")
-    pairs = services.weekly_reports_due(now=MONDAY_MORNING)
-    assert pairs == [(berlin.id, "2026-11-02")]
-    assert (london.id, "2026-11-02") in services.weekly_reports_due(now=MONDAY_MORNING + dt.timedelta(hours=1))
-    assert tokyo.id not in {u for u, _ in pairs} and sunday_berlin.id not in {u for u, _ in pairs}
-    # Sunday 8 Nov 07:10 Berlin: the Sunday week 1–7 Nov has just ended.
-    sunday = dt.datetime(2026, 11, 8, 6, 10, tzinfo=dt.UTC)
-    assert services.weekly_reports_due(now=sunday) == [(sunday_berlin.id, "2026-11-01")]
-
-
-def test_the_sweep_is_on_time_across_a_dst_change(db):
-    ny = UserFactory(timezone="America/New_York")
-    # Monday 2 Nov 2026 07:00 EST (after the change on 1 Nov) is 12:00 UTC, not 11:00.
-    assert services.weekly_reports_due(now=dt.datetime(2026, 11, 2, 11, 30, tzinfo=dt.UTC)) == []
-    assert services.weekly_reports_due(now=dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)) == [(ny.id, "2026-10-26")]
-
-
 @pytest.mark.django_db
 def test_the_report_goes_only_to_a_verified_address_and_only_once(alice):
     with time_machine.travel(MONDAY_MORNING, tick=False):
         EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 22, 0))
-        assert services.weekly_reports_deliver(pairs=[(alice.id, "2026-11-02")]) == 0
+        ReportSchedule.objects.create(user=alice, next_report_at=MONDAY_MORNING, owed_week=dt.date(2026, 11, 2))
+        assert schedule.reports_deliver(user_ids=[alice.id]) == 0
         assert mail.outbox == []
         _verify(alice)
-        assert services.weekly_reports_deliver(pairs=[(alice.id, "2026-11-02")]) == 1
-        assert services.weekly_reports_deliver(pairs=[(alice.id, "2026-11-02")]) == 0
+        ReportSchedule.objects.filter(user=alice).update(owed_week=dt.date(2026, 11, 2))
+        assert schedule.reports_deliver(user_ids=[alice.id]) == 1
+        ReportSchedule.objects.filter(user=alice).update(owed_week=dt.date(2026, 11, 2))
+        assert schedule.reports_deliver(user_ids=[alice.id]) == 0
     assert len(mail.outbox) == 1
 
 
@@ -81,8 +63,10 @@ def test_the_email_renders_for_no_data_one_day_and_years(alice, kind):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_the_hourly_sweep_emails_the_week_through_a_real_worker(alice):
+def test_the_sweep_emails_the_week_through_a_real_worker(alice):
     _verify(alice)
+    # Due at Berlin's Monday 07:00, half an hour before the sweep runs.
+    ReportSchedule.objects.create(user=alice, next_report_at=MONDAY_MORNING - dt.timedelta(minutes=30))
     with time_machine.travel(MONDAY_MORNING, tick=True):
         EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 22, 0), severity=7, symptoms=["confusion"])
         IntakeFactory(user=alice, taken_at=local(alice, 2026, 11, 4, 9, 0), volume_ml=1234)

@@ -33,6 +33,8 @@ PUBLIC_ROUTES = {
     "api-docs",
     # Served to browsers before login: the service worker.
     "service-worker",
+    # The load balancer's health check (no data).
+    "healthz",
     # The admin's own login and logout.
     "admin:login",
     "admin:logout",

@@ -44,7 +44,7 @@ from tests.security.routes import (
 )
 from tracker.logbook import services as logbook_services
 from tracker.logbook.models import Activity, CheckIn, DeletedEntry, Dose, Episode, Intake
-from tracker.reports.models import WeeklySnapshot
+from tracker.reports.models import ReportSchedule, WeeklySnapshot
 
 METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -82,6 +82,9 @@ OWNED_FACTORIES: dict[type, Callable] = {
     ),
     WeeklySnapshot: lambda owner, objs: WeeklySnapshot.objects.create(
         user=owner, week_start=dt.date(2026, 1, 5), data={"note": MARK}, generated_at=timezone.now()
+    ),
+    ReportSchedule: lambda owner, objs: ReportSchedule.objects.create(
+        user=owner, next_report_at=timezone.now(), last_error=MARK
     ),
     LogEntry: lambda owner, objs: LogEntry.objects.create(user=owner, object_repr=MARK, action_flag=ADDITION),
     IdempotencyKey: lambda owner, objs: IdempotencyKey.objects.create(

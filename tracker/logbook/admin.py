@@ -3,9 +3,21 @@ from django.contrib import admin
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
 
 
-class DiaryRowAdmin(admin.ModelAdmin):
-    # Rows are written through the services (which compute the diary day); the admin
-    # is for looking, so the day and derived values are read-only.
+class ReadOnlyAdmin(admin.ModelAdmin):
+    # Diary rows are written through the services, which compute the diary day and the
+    # derived values and stale the weekly reports; an admin save did none of that (and
+    # adding a row was a 500). Staff look here; users change their own data.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DiaryRowAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     raw_id_fields = ["user"]
     list_filter = ["day"]
@@ -37,7 +49,7 @@ class DoseAdmin(DiaryRowAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(ReadOnlyAdmin):
     list_display = ["day", "user", "no_cramps", "sitting_hours", "sleep_hours"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DateField, JSONField, QuerySet, When
+from django.db.models import Case, DateField, F, JSONField, QuerySet, When
 from django.utils import timezone
 
 from accounts.models import Medication
@@ -245,13 +245,20 @@ def diary_days_recompute(*, user) -> int:
         for model, instant_field in INSTANT_FIELD.items():
             rows = list(model.objects.for_user(user).values_list("id", instant_field, "day"))
             new_days = {pk: diary_day(instant, user.zone, user.day_starts_at) for pk, instant, _old in rows}
-            moved = {pk: day for pk, instant, old in rows if (day := new_days[pk]) != old}
+            moved = {pk: (instant, day) for pk, instant, old in rows if (day := new_days[pk]) != old}
             for _pk, _instant, old in rows:
                 if _pk in moved:
-                    touched_days.update((old, moved[_pk]))
+                    touched_days.update((old, moved[_pk][1]))
             for chunk in _chunks(list(moved.items()), 500):
+                # Conditional on the instant read: a row edited while this runs keeps the
+                # day its edit computed (from the new settings) instead of one from the
+                # old instant. Under READ COMMITTED the condition sees the committed edit.
                 model.objects.filter(id__in=[pk for pk, _ in chunk]).update(
-                    day=Case(*[When(id=pk, then=day) for pk, day in chunk], output_field=DateField())
+                    day=Case(
+                        *[When(id=pk, **{instant_field: instant}, then=day) for pk, (instant, day) in chunk],
+                        default=F("day"),
+                        output_field=DateField(),
+                    )
                 )
             changed += len(moved)
         if touched_days:

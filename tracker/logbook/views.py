@@ -357,11 +357,16 @@ def checkin(request):
     )
 
 
+# Days outside these years are typing mistakes; year 1 overflowed the day-before arithmetic.
+EARLIEST_DAY, LATEST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 1)
+
+
 def _parse_day(value: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(value) if value else None
+        day = dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or EARLIEST_DAY <= day <= LATEST_DAY else None
 
 
 @login_required

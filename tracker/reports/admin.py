@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tracker.reports.models import WeeklySnapshot
+from tracker.reports.models import ReportSchedule, WeeklySnapshot
 
 
 @admin.register(WeeklySnapshot)
@@ -10,3 +10,17 @@ class WeeklySnapshotAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     readonly_fields = ["user", "week_start", "data", "version", "generated_at", "emailed_at"]
     search_fields = ["user__email"]
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    """Read-only: the sweep owns these rows (an edit could send a report twice or never)."""
+
+    list_display = ["user", "next_report_at", "owed_week", "attempts", "last_sent_week"]
+    search_fields = ["user__email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -3,6 +3,8 @@
 import csv
 import io
 
+from tracker.spreadsheet import safe_cell
+
 DAY_COLUMNS = [
     "day",
     "observed",
@@ -22,7 +24,7 @@ def _cell(value):
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return value
+    return safe_cell(value)
 
 
 def days_csv(days: list[dict], factor_keys: list[str]) -> str:
@@ -44,5 +46,6 @@ def errors_csv(errors: dict) -> str:
     writer.writerow(["field", "error"])
     for field, messages in errors.items():
         for message in messages if isinstance(messages, list) else [messages]:
-            writer.writerow([field, str(message)])
+            # The message may quote what was sent.
+            writer.writerow([safe_cell(field), safe_cell(str(message))])
     return out.getvalue()

@@ -22,6 +22,7 @@ from tracker.reports.series import DayRow, Series, series_build
 from tracker.reports.weeks import user_today
 
 MAX_RANGE_DAYS = 731
+EARLIEST = dt.date(1900, 1, 1)
 MED_EVENTS_SHOWN = 10
 
 
@@ -150,7 +151,9 @@ def medication_changes(*, user, today: dt.date) -> list[dict]:
     events = []
     for med in meds:
         for change, on in (("started", med["started_on"]), ("stopped", med["stopped_on"])):
-            if on is not None and on <= today:
+            # A date before 1900 (stored before the services refused it) would overflow
+            # the window arithmetic below; it is no change anyone can compare around.
+            if on is not None and EARLIEST <= on <= today:
                 events.append({"med": med, "change": change, "on": on})
     events.sort(key=lambda e: e["on"], reverse=True)
     events = events[:MED_EVENTS_SHOWN]

@@ -1,29 +1,25 @@
-"""Weekly report snapshots: build, mark stale, read (rebuilding when stale), email,
-and find the users whose week just ended."""
+"""Weekly report snapshots: build, mark stale, read (rebuilding when stale), email.
+When each user's report is due, and the retries, are in schedule.py."""
 
 import datetime as dt
 import logging
 from collections.abc import Iterable
 from email.mime.image import MIMEImage
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from tracker import human
-from tracker.diary import local_to_utc
 from tracker.reports import analysis, selectors
 from tracker.reports.models import WeeklySnapshot
 from tracker.reports.registry import context_items
 from tracker.reports.series import series_build
 from tracker.reports.summary import weekly_email_png
-from tracker.reports.weeks import user_today, week_label, week_start_of
+from tracker.reports.weeks import user_today, week_label
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +29,6 @@ FIXED_BASELINE_REACH_DAYS = 365
 # the week and a fixed baseline up to a year and 4 weeks back: a write to day d stales
 # the weeks starting from d - 6 to d + READ_BEFORE_DAYS.
 READ_BEFORE_DAYS = FIXED_BASELINE_REACH_DAYS + 28
-WEEK_SEND_TIME = dt.time(7, 0)
 
 
 def snapshots_mark_stale(*, user, days: Iterable[dt.date]) -> None:
@@ -183,63 +178,3 @@ def weekly_report_email_send(*, user, snapshot: WeeklySnapshot) -> bool:
         row.update(emailed_at=None)
         raise
     return True
-
-
-def _week_has_data(data: dict) -> bool:
-    return any(d["observed"] or d["fluid_ml"] for d in data.get("days", []))
-
-
-def weekly_reports_deliver(*, pairs: list[tuple[int, str]]) -> int:
-    """Build and email the snapshots of (user id, week start) pairs; returns emails sent.
-    Idempotent: a fresh snapshot is not rebuilt, and the email is claimed once."""
-    users = User.objects.in_bulk([user_id for user_id, _ in pairs])
-    sent = 0
-    for user_id, start in pairs:
-        user = users.get(user_id)
-        if user is None or not user.is_active:
-            continue
-        snapshot = weekly_snapshot_get(user=user, week_start=dt.date.fromisoformat(start))
-        if _week_has_data(snapshot.data):
-            sent += weekly_report_email_send(user=user, snapshot=snapshot)
-    return sent
-
-
-def weekly_reports_due(*, now: dt.datetime) -> list[tuple[int, str]]:
-    """(user id, start of the week just ended) for every active user whose local week
-    start, 07:00, passed in the hour up to `now`. The clock maths is done once per
-    (timezone, week start) pair, not per user."""
-    since = now - dt.timedelta(hours=1)
-    combos = User.objects.filter(is_active=True).values_list("timezone", "week_starts_on").distinct().order_by()
-    due: dict[tuple[str, str], dt.date] = {}
-    for tz_name, starts_on in combos:
-        zone = ZoneInfo(tz_name)
-        local_day = now.astimezone(zone).date()
-        start = week_start_of(local_day, starts_on)
-        fire = local_to_utc(dt.datetime.combine(start, WEEK_SEND_TIME), zone)
-        if since < fire <= now:
-            due[(tz_name, starts_on)] = start - dt.timedelta(days=7)
-    if not due:
-        return []
-    pairs = []
-    users = User.objects.filter(is_active=True, timezone__in={tz for tz, _ in due}).values_list(
-        "id", "timezone", "week_starts_on"
-    )
-    for user_id, tz_name, starts_on in users.order_by("id").iterator(chunk_size=5000):
-        week = due.get((tz_name, starts_on))
-        if week is not None:
-            pairs.append((user_id, week.isoformat()))
-    return pairs
-
-
-SWEEP_CHUNK = 200
-
-
-def weekly_reports_sweep(*, now: dt.datetime | None = None) -> int:
-    """Enqueue the build-and-email of every due user, in chunks, after commit."""
-    from tracker.reports.tasks import weekly_reports_build
-
-    pairs = weekly_reports_due(now=now or timezone.now())
-    for i in range(0, len(pairs), SWEEP_CHUNK):
-        chunk = pairs[i : i + SWEEP_CHUNK]
-        transaction.on_commit(lambda chunk=chunk: weekly_reports_build.delay(chunk))
-    return len(pairs)

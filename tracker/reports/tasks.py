@@ -1,24 +1,18 @@
 from celery import shared_task
 
-from tracker.reports import services
+from tracker.reports import schedule
 
 
 @shared_task(name="tracker.reports.tasks.weekly_reports_sweep")
 def weekly_reports_sweep() -> int:
-    """Hourly (beat). Safe to run twice: the build is idempotent and each email is claimed once."""
-    return services.weekly_reports_sweep()
+    """Beat, every 15 minutes. Safe to run twice: rows are claimed with a conditional
+    UPDATE and each email is claimed on its snapshot."""
+    return schedule.weekly_reports_sweep()
 
 
-@shared_task(
-    name="tracker.reports.tasks.weekly_reports_build",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-)
-def weekly_reports_build(pairs: list[list]) -> int:
-    """Idempotent: a fresh snapshot is not rebuilt and each email is claimed with a
-    conditional update, so a redelivered or retried chunk sends nothing twice."""
-    return services.weekly_reports_deliver(pairs=[(int(user_id), start) for user_id, start in pairs])
+@shared_task(name="tracker.reports.tasks.weekly_reports_deliver", acks_late=True)
+def weekly_reports_deliver(user_ids: list[int]) -> int:
+    """Idempotent: a user's owed week is cleared once done and the email is claimed on
+    its snapshot, so a redelivered or republished chunk sends nothing twice. Failures
+    are recorded per user (no task retry: a later sweep publishes only those)."""
+    return schedule.reports_deliver(user_ids=[int(user_id) for user_id in user_ids])
