@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tracker.logbook",
     "tracker.reports",
     "reminders",
+    "tracker.experiments",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,8 @@ CELERY_BEAT_SCHEDULE = {
     "reports-weekly-sweep": {"task": "tracker.reports.tasks.weekly_reports_sweep", "schedule": 3600.0},
     # Stored Idempotency-Key responses are kept 24 h.
     "accounts-idempotency-prune": {"task": "accounts.tasks.idempotency_keys_prune", "schedule": 3600.0},
+    # The block's instruction as an in-app notice on the first day of each experiment block.
+    "experiments-block-notices": {"task": "tracker.experiments.tasks.block_notices_send", "schedule": 900.0},
 }
 
 # Reminders
