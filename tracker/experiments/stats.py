@@ -193,7 +193,7 @@ def verdict(
         elif favour_on < k:
             missing = f"fewer cramps on in {favour_on} of {k} pairs only, so it could be chance"
         else:
-            missing = "the difference could still be chance (the interval reaches no difference)"
+            missing = "it could be chance (the interval reaches no difference)"
         text = f"{figures}; {missing}{caveat}."
         return Verdict(POSSIBLE_BENEFIT, text[0].upper() + text[1:])
     if off_rate == 0 or (on_rate is not None and off_rate is not None and on_rate >= off_rate * (1 + threshold)):
