@@ -281,6 +281,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Named enums where two serializers share a field name ("status").
+    "ENUM_NAME_OVERRIDES": {"ExperimentStatusEnum": "tracker.experiments.analysis.STATUSES"},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

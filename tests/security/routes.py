@@ -109,6 +109,8 @@ ROUTE_MODELS: dict[str, str] = {
     "medication-edit": "accounts.Medication",
     "medication-stop": "accounts.Medication",
     "token-revoke": "accounts.ApiToken",
+    "experiment-detail": "experiments.Experiment",
+    "experiment-stop": "experiments.Experiment",
 }
 
 # For kwargs that are not an object's id: URL name -> builder(owner, objects) -> kwargs.

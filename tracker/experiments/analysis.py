@@ -9,6 +9,7 @@ from tracker.experiments import stats
 from tracker.experiments.design import OFF, ON, RUN_IN, Block
 
 SCHEDULED, RUNNING, FINISHED, STOPPED = "scheduled", "running", "finished", "stopped"
+STATUSES = [SCHEDULED, RUNNING, FINISHED, STOPPED]
 
 
 @dataclass(frozen=True)

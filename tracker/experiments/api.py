@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from tracker.api import IdempotentCreateMixin, StrictDateField, StrictSerializer, cursor_pagination
-from tracker.experiments import design, selectors, services
+from tracker.experiments import analysis, design, selectors, services
 from tracker.experiments.models import Experiment
 
 
@@ -94,7 +94,7 @@ class ExperimentSerializer(serializers.ModelSerializer):
     def get_order(self, experiment) -> list[str]:
         return ["on-off" if first else "off-on" for first in experiment.on_first]
 
-    @extend_schema_field(serializers.ChoiceField(choices=["scheduled", "running", "finished", "stopped"]))
+    @extend_schema_field(serializers.ChoiceField(choices=analysis.STATUSES))
     def get_status(self, experiment) -> str:
         return selectors.experiment_status(experiment, self.context["today"])
 
