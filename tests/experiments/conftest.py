@@ -4,6 +4,7 @@ import pytest
 
 from tests.experiments.diary_sim import simulate
 from tests.factories import CheckInFactory, EpisodeFactory
+from tests.web.conftest import browser_context, viewport, web_page  # noqa: F401 (the browser fixtures, shared)
 from tracker.diary import local_to_utc
 from tracker.experiments import design, services
 

@@ -40,7 +40,7 @@ class ExperimentForm(forms.Form):
         initial=design.DEFAULT_WASHOUT_DAYS,
         help_text="The last block's effect wears off and the new one sets in.",
     )
-    starts_on = forms.DateField(label="Start on", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label="Start on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class AdherenceForm(forms.Form):
