@@ -4,7 +4,7 @@ import time_machine
 from django.urls import reverse
 
 from reminders.models import Notification
-from tracker.experiments import design, services
+from tracker.experiments import design, selectors, services
 from tracker.experiments.models import Adherence, Experiment
 
 
@@ -157,3 +157,18 @@ def test_the_export_holds_the_experiment_and_its_seed(client, bob):
     (row,) = data["experiments.experiment"]
     assert row["seed"] == experiment.seed and row["on_first"] == experiment.on_first
     assert design.draw_order(row["seed"], row["pairs"]) == row["on_first"]
+
+
+def test_the_report_panels_show_an_overlapping_experiment_with_its_result(bob, past_experiment):
+    from django.template.loader import render_to_string
+
+    experiment = past_experiment(bob, seed=2)
+    result = selectors.experiment_result(experiment=experiment)
+    week = {"report_start": experiment.ends_on - dt.timedelta(days=6), "report_end": experiment.ends_on.isoformat()}
+    html = render_to_string("experiments/_report.html", {"user": bob, **week})
+    assert "Self-experiment: magnesium" in html and result["summary"] in html
+    assert f'href="/experiments/{experiment.pk}/"' in html
+    text = render_to_string("experiments/_report.txt", {"user": bob, **week})
+    assert result["summary"] in text and f"Details: http://testserver/experiments/{experiment.pk}/" in text
+    before = {"report_start": "2020-01-06", "report_end": "2020-01-12"}
+    assert "Self-experiment" not in render_to_string("experiments/_report.html", {"user": bob, **before})
