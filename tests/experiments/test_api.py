@@ -168,3 +168,23 @@ def test_list_and_detail_run_a_constant_number_of_queries(bob, bob_api, past_exp
         listing = bob_api.get(URL)
     assert len(listing.json()["results"]) == 21
     assert len(twenty) == len(one)
+
+
+def test_the_adherence_answer_through_the_api(bob, bob_api, alice_api):
+    today = _today(bob)
+    starts_on = today - dt.timedelta(days=16)
+    experiment = services.experiment_start(
+        user=bob, intervention="magnesium", block_days=7, starts_on=starts_on, today=starts_on
+    )
+    url = f"{URL}{experiment.pk}/adherence/"
+    assert bob_api.post(url, {"followed": True}, format="json").json() == {"day": today.isoformat(), "followed": True}
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    assert bob_api.post(url, {"day": yesterday, "followed": False}, format="json").status_code == 200
+    run_in_day = starts_on.isoformat()
+    refused = bob_api.post(url, {"day": run_in_day, "followed": True}, format="json")
+    assert refused.status_code == 400 and "day" in refused.json()
+    assert bob_api.post(url, {"followed": "yes"}, format="json").status_code == 400
+    assert alice_api.post(url, {"followed": False}, format="json").status_code == 404
+    result = bob_api.get(f"{URL}{experiment.pk}/").json()
+    assert experiment.adherence.count() == 2
+    assert result["result"] is None or result["result"]["adherence"]["answered_days"] == 2

@@ -50,6 +50,11 @@ class ExperimentCreateSerializer(StrictSerializer):
         return value
 
 
+class AdherenceSerializer(StrictSerializer):
+    day = StrictDateField(required=False, help_text="A diary day of an on/off block; default today.")
+    followed = serializers.BooleanField(help_text="Whether the block's plan was followed that day.")
+
+
 class BlockSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     pair = serializers.IntegerField(allow_null=True, help_text="1-based; null for the run-in.")
@@ -166,6 +171,16 @@ class ExperimentViewSet(
 
     def _detail(self, experiment, code=status.HTTP_200_OK) -> Response:
         return Response(ExperimentDetailSerializer(experiment, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(request=AdherenceSerializer, responses={200: AdherenceSerializer})
+    @action(detail=True, methods=["post"])
+    def adherence(self, request, pk=None):
+        """The daily "did you follow the plan?" answer; a second answer for a day replaces the first."""
+        experiment = self.get_object()
+        serializer = AdherenceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = services.adherence_record(user=request.user, experiment=experiment, **serializer.validated_data)
+        return Response({"day": row.day.isoformat(), "followed": row.followed})
 
     @extend_schema(request=None, responses={200: ExperimentDetailSerializer})
     @action(detail=True, methods=["post"])

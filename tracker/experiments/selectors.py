@@ -112,6 +112,8 @@ def experiments_for_report(*, user, start: dt.date, end: dt.date) -> list[dict]:
     for experiment in overlapping:
         if experiment.ends_on < start:
             continue
-        as_of = min(end, today)
+        # As it stood when the range was over: the day after its end (a block ending on
+        # the last day of the range is complete), or today for a range still running.
+        as_of = min(end + dt.timedelta(days=1), today)
         rows.append({"experiment": experiment, "result": experiment_result(experiment=experiment, today=as_of)})
     return rows

@@ -118,18 +118,20 @@ def experiment_stop(*, experiment: Experiment, today: dt.date | None = None) -> 
     return experiment
 
 
-def adherence_record(*, user, followed: bool, day: dt.date | None = None) -> Adherence:
-    """Record whether the plan was followed on a diary day of a running on/off block."""
-    day = day or user_today(user)
-    if day > user_today(user):
+def adherence_record(
+    *, user, followed: bool, day: dt.date | None = None, experiment: Experiment | None = None
+) -> Adherence:
+    """Record whether the plan was followed on a diary day of an on/off block (of the
+    given experiment, or of whichever of the user's experiments ran that day)."""
+    today = user_today(user)
+    day = day or today
+    if day > today:
         raise ValidationError({"day": "Answer for today or an earlier day."})
+    candidates = (
+        [experiment] if experiment is not None else Experiment.objects.for_user(user).filter(starts_on__lte=day)
+    )
     experiment = next(
-        (
-            e
-            for e in Experiment.objects.for_user(user).filter(starts_on__lte=day)
-            if (block := e.block_on(day)) is not None and block.arm != design.RUN_IN
-        ),
-        None,
+        (e for e in candidates if (block := e.block_on(day)) is not None and block.arm != design.RUN_IN), None
     )
     if experiment is None:
         raise ValidationError({"day": "No on/off block of an experiment runs on this day."})
