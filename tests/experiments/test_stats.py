@@ -149,7 +149,12 @@ def test_a_true_50_percent_reduction_is_found_in_a_full_experiment():
     assert result["summary"].startswith("Consistent benefit in all 3 pairs: on magnesium you had")
     assert all(p["difference"] < 0 for p in result["pairs"])
     assert result["ci_high"] < 1 and result["ci_low"] <= 0.5
-    assert result["randomisation"] == {"p_value": 0.125, "orders": 8, "smallest_possible_p": 0.125}
+    assert result["randomisation"] == {
+        "p_value": 0.125,
+        "orders": 8,
+        "smallest_possible_p": 0.125,
+        "smallest_possible_p_all_pairs": 0.125,
+    }
     assert result["responder"]["result"] in ("full", "partial")
 
 
@@ -193,6 +198,10 @@ def test_an_unfinished_experiment_reports_what_it_can_and_says_why():
     assert result["verdict"] != stats.BENEFIT
     assert f"runs until {blocks[-1].ends_on.day} " in result["why_incomplete"]
     assert "1 of 3 pairs so far" in result["why_incomplete"]
+    # One pair: two possible orders, so p is at least 0.5 for now.
+    assert result["randomisation"]["orders"] == 2
+    assert result["randomisation"]["smallest_possible_p"] == 0.5
+    assert result["randomisation"]["smallest_possible_p_all_pairs"] == 0.125
 
     # In the run-in: nothing to compare, and the words say when there will be.
     early = _analyse(blocks, logged, today=blocks[0].starts_on + dt.timedelta(days=5))

@@ -150,7 +150,9 @@ def experiment_analyse(
         "randomisation": {
             "p_value": stats._finite(p_value, 4),
             "orders": orders,
-            "smallest_possible_p": stats.smallest_p(pairs_planned),
+            # The floor for the pairs analysed so far, and for the full experiment.
+            "smallest_possible_p": stats.smallest_p(k or pairs_planned),
+            "smallest_possible_p_all_pairs": stats.smallest_p(pairs_planned),
         },
         "responder": {
             "partial_pct": partial_pct,
