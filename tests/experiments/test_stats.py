@@ -4,16 +4,27 @@ and against hand enumeration."""
 import collections
 import datetime as dt
 import itertools
+import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 from scipy.optimize import brentq
 
 from tests.experiments.diary_sim import random_blocks, simulate
 from tracker.experiments import analysis, design, stats
 
-START = dt.date(2026, 10, 19)  # the first blocks cross the DST change of 25 Oct / 1 Nov
+START = dt.date(2026, 10, 19)
+VERDICTS = {
+    stats.BENEFIT,
+    stats.POSSIBLE_BENEFIT,
+    stats.NO_DIFFERENCE,
+    stats.POSSIBLY_WORSE,
+    stats.NO_CRAMPS,
+    stats.INSUFFICIENT,
+}  # the first blocks cross the DST change of 25 Oct / 1 Nov
 
 
 def _analyse(blocks, logged, *, today=None, stopped_on=None, adherence=None):
@@ -263,3 +274,41 @@ def test_low_adherence_is_reported_in_the_verdict():
     assert result["adherence"]["answered_days"] == 84
     assert result["adherence"]["followed_days"] == 42
     assert "you followed the plan on 50% of the days you answered" in result["summary"]
+
+
+@given(
+    block_days=st.sampled_from([7, 14]),
+    pairs=st.integers(2, 4),
+    order_seed=st.integers(0, 2**62),
+    counts=st.lists(st.one_of(st.none(), st.integers(0, 6)), min_size=120, max_size=120),
+    today_offset=st.integers(-3, 130),
+    stop_offset=st.one_of(st.none(), st.integers(0, 130)),
+    adherence=st.lists(st.booleans(), max_size=120),
+)
+@settings(max_examples=200, deadline=None)
+def test_any_diary_gives_a_result_with_finite_figures_and_words(
+    block_days, pairs, order_seed, counts, today_offset, stop_offset, adherence
+):
+    blocks = design.schedule(
+        starts_on=START,
+        run_in_days=14,
+        block_days=block_days,
+        on_first=design.draw_order(order_seed, pairs),
+        washout_days=3,
+    )
+    logged = {
+        START + dt.timedelta(days=i): analysis.LoggedDay(n, n > 1, 4 * n) for i, n in enumerate(counts) if n is not None
+    }
+    today = START + dt.timedelta(days=today_offset)
+    stopped_on = None if stop_offset is None or stop_offset > today_offset else START + dt.timedelta(days=stop_offset)
+    answers = {START + dt.timedelta(days=14 + i): a for i, a in enumerate(adherence)}
+    result = _analyse(blocks, logged, today=today, stopped_on=stopped_on, adherence=answers)
+    json.dumps(result, allow_nan=False)  # no NaN or infinity reaches JSON
+    assert result["summary"] and result["verdict"] in VERDICTS
+    p = result["randomisation"]["p_value"]
+    assert p is None or result["randomisation"]["smallest_possible_p"] <= p <= 1
+    if result["verdict"] == stats.BENEFIT:
+        assert result["pairs_analysed"] == pairs and result["status"] in ("finished", "stopped")
+    low, high = result["ci_low"], result["ci_high"]
+    if low is not None and high is not None:
+        assert low <= high
