@@ -172,3 +172,44 @@ def test_the_report_panels_show_an_overlapping_experiment_with_its_result(bob, p
     assert result["summary"] in text and f"Details: http://testserver/experiments/{experiment.pk}/" in text
     before = {"report_start": "2020-01-06", "report_end": "2020-01-12"}
     assert "Self-experiment" not in render_to_string("experiments/_report.html", {"user": bob, **before})
+
+
+def test_experiment_pages_and_today_run_the_same_queries_for_few_and_many_rows(client, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CheckInFactory, EpisodeFactory
+
+    today = services.user_today(bob)
+    experiment = _start(bob, starts_on=today - dt.timedelta(days=30), today=today - dt.timedelta(days=30))
+    services.adherence_record(user=bob, followed=True)
+    client.force_login(bob)
+    urls = [
+        reverse("today"),
+        reverse("checkin"),
+        reverse("experiments"),
+        reverse("experiment-detail", args=[experiment.pk]),
+    ]
+
+    def counts():
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            found.append(len(ctx.captured_queries))
+        return found
+
+    CheckInFactory(user=bob, day=today - dt.timedelta(days=20))
+    counts()  # the first page of a session also sets up the reminder plan
+    few = counts()
+    for i in range(1, 30):
+        if i != 20:
+            CheckInFactory(user=bob, day=today - dt.timedelta(days=i))
+        EpisodeFactory(user=bob, started_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=i, hours=2))
+    for i in range(10):
+        Experiment.objects.create(
+            user=bob, intervention="potassium", starts_on=dt.date(2025, 1, 1), block_days=7, seed=i,
+            on_first=[True, False, True], stopped_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC),
+            stopped_on=dt.date(2025, 2, 1),
+        )  # fmt: skip
+    assert counts() == few
