@@ -213,3 +213,11 @@ def test_experiment_pages_and_today_run_the_same_queries_for_few_and_many_rows(c
             stopped_on=dt.date(2025, 2, 1),
         )  # fmt: skip
     assert counts() == few
+
+
+def test_the_block_notice_task_is_on_the_beat_schedule(settings):
+    from tracker.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["experiments-block-notices"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] <= 3600  # a block's notice comes within the hour of its start
