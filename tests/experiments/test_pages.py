@@ -218,6 +218,7 @@ def test_experiment_pages_and_today_run_the_same_queries_for_few_and_many_rows(c
 def test_the_block_notice_task_is_on_the_beat_schedule(settings):
     from tracker.celery import app
 
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     entry = settings.CELERY_BEAT_SCHEDULE["experiments-block-notices"]
     assert entry["task"] in app.tasks
     assert entry["schedule"] <= 3600  # a block's notice comes within the hour of its start
