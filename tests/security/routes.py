@@ -111,6 +111,8 @@ ROUTE_MODELS: dict[str, str] = {
     "token-revoke": "accounts.ApiToken",
     "experiment-detail": "experiments.Experiment",
     "experiment-stop": "experiments.Experiment",
+    "medication-took": "accounts.Medication",
+    "entry-restore": "logbook.DeletedEntry",
 }
 
 # For kwargs that are not an object's id: URL name -> builder(owner, objects) -> kwargs.
@@ -132,14 +134,14 @@ def _week(owner, objects):
 
 
 def _action(owner, objects):
-    from reminders.services import action_token
+    from reminders.links import action_token
 
     slot = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     return {"action": "drink", "token": action_token(user_id=owner.pk, slot=slot, action="drink")}
 
 
 def _unsubscribe(owner, objects):
-    from reminders.services import unsubscribe_url
+    from reminders.links import unsubscribe_url
 
     return {"token": unsubscribe_url(user_id=owner.pk).rstrip("/").rsplit("/", 1)[-1]}
 
