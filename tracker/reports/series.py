@@ -146,7 +146,7 @@ def goal_share_at(at: dt.datetime, day: dt.date, schedule) -> float:
     """The share of the daily goal due by `at` on diary day `day`: the reminders' pacing
     rule (elapsed share of the waking window; 1 after the window, so a night cramp
     sees the whole goal), and 0 before the day's window has opened."""
-    from reminders.services import window_share
+    from reminders.wording import window_share
 
     opens = local_to_utc(dt.datetime.combine(day, schedule.window_start), schedule.zone)
     if at < opens:
