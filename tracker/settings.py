@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "tracker.logbook",
     "tracker.reports",
     "reminders",
+    "tracker.experiments",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +284,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Stored Idempotency-Key responses are kept 24 h.
     "accounts-idempotency-prune": {"task": "accounts.tasks.idempotency_keys_prune", "schedule": 3600.0},
+    # The block's instruction as an in-app notice on the first day of each experiment block.
+    "experiments-block-notices": {"task": "tracker.experiments.tasks.block_notices_send", "schedule": 900.0},
 }
 
 # Reminders
@@ -348,6 +351,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Named enums where two serializers share a field name ("status").
+    "ENUM_NAME_OVERRIDES": {"ExperimentStatusEnum": "tracker.experiments.analysis.STATUSES"},
 }
 
 # API throttles and the mail and sign-in limits count here: with several web processes

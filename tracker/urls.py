@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("tracker.logbook.api_urls")),
     path("", include("reminders.api_urls")),
     path("", include("tracker.reports.api_urls")),
+    path("", include("tracker.experiments.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", include("tracker.logbook.urls")),
     path("", include("reminders.urls")),
     path("", include("tracker.reports.urls")),
+    path("", include("tracker.experiments.urls")),
 ]
 handler404 = "tracker.middleware.page_not_found"
 handler500 = "tracker.middleware.server_error"

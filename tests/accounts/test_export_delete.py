@@ -29,6 +29,8 @@ from tests.factories import (
     IntakeFactory,
     MedicationFactory,
 )
+from tracker.experiments.models import Adherence, Experiment
+from tracker.experiments.services import experiment_start
 from tracker.logbook import services as logbook_services
 from tracker.logbook.models import Activity, CheckIn, DeletedEntry, Dose, Episode, Intake
 from tracker.reports.models import ReportSchedule, WeeklySnapshot
@@ -42,6 +44,11 @@ def _log_entry(user):
 
 # One maker per model that has a foreign key to the user: it creates one row of that
 # model for `user` and returns it. ADD ONE HERE for every new such model.
+def _experiment(user):
+    existing = Experiment.objects.for_user(user).first()
+    return existing or experiment_start(user=user, intervention="magnesium", block_days=7)
+
+
 ROW_MAKERS = {
     Medication: lambda user: MedicationFactory(user=user),
     ApiToken: lambda user: api_token_create(user=user, name="export test")[0],
@@ -64,6 +71,10 @@ ROW_MAKERS = {
         user=user, week_start=dt.date(2026, 11, 2), data={"week": "2026-W45"}, generated_at=NOW
     ),
     ReportSchedule: lambda user: ReportSchedule.objects.create(user=user, next_report_at=NOW),
+    Experiment: _experiment,
+    Adherence: lambda user: Adherence.objects.create(
+        user=user, experiment=_experiment(user), day=_experiment(user).starts_on, followed=True
+    ),
 }
 
 

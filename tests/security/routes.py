@@ -111,6 +111,8 @@ ROUTE_MODELS: dict[str, str] = {
     "medication-edit": "accounts.Medication",
     "medication-stop": "accounts.Medication",
     "token-revoke": "accounts.ApiToken",
+    "experiment-detail": "experiments.Experiment",
+    "experiment-stop": "experiments.Experiment",
     "medication-took": "accounts.Medication",
     "entry-restore": "logbook.DeletedEntry",
 }

@@ -42,6 +42,8 @@ from tests.security.routes import (
     login_url,
     url_for,
 )
+from tracker.experiments.models import Adherence, Experiment
+from tracker.experiments.services import experiment_start
 from tracker.logbook import services as logbook_services
 from tracker.logbook.models import Activity, CheckIn, DeletedEntry, Dose, Episode, Intake
 from tracker.reports.models import ReportSchedule, WeeklySnapshot
@@ -85,6 +87,10 @@ OWNED_FACTORIES: dict[type, Callable] = {
     ),
     ReportSchedule: lambda owner, objs: ReportSchedule.objects.create(
         user=owner, next_report_at=timezone.now(), last_error=MARK
+    ),
+    Experiment: lambda owner, objs: experiment_start(user=owner, intervention="custom", label=MARK, block_days=7),
+    Adherence: lambda owner, objs: Adherence.objects.create(
+        user=owner, experiment=objs[Experiment], day=objs[Experiment].starts_on, followed=True
     ),
     LogEntry: lambda owner, objs: LogEntry.objects.create(user=owner, object_repr=MARK, action_flag=ADDITION),
     IdempotencyKey: lambda owner, objs: IdempotencyKey.objects.create(
