@@ -163,14 +163,14 @@ COMPARISONS = [
 ]
 
 
-def _database_urls() -> tuple[str, str, str]:
+def _database_urls(suffix: str = "_load") -> tuple[str, str, str]:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
-        sys.exit("bench.load needs DATABASE_URL=postgres://... (PostgreSQL)")
+        sys.exit("bench needs DATABASE_URL=postgres://... (PostgreSQL)")
     parts = urlparse(url)
     base = parts.path.lstrip("/")
     admin = urlunparse(parts._replace(path="/postgres"))
-    product, floor = (urlunparse(parts._replace(path=f"/{base}{suffix}")) for suffix in ("_load", "_load_floor"))
+    product, floor = (urlunparse(parts._replace(path=f"/{base}{suffix}{end}")) for end in ("", "_floor"))
     return admin, product, floor
 
 
@@ -200,16 +200,23 @@ def _setup_product(env: dict) -> dict:
     from django.test import Client
 
     from accounts.models import User
-    from accounts.services import api_token_create
 
     call_command("migrate", verbosity=0)
+    data = _setup_product_data()
+    client = Client()
+    client.force_login(User.objects.get(email="today@example.com"))
+    return {**data, "cookie": f"sessionid={client.cookies['sessionid'].value}"}
+
+
+def _setup_product_data() -> dict:
+    from accounts.models import User
+    from accounts.services import api_token_create
+
     reader = User.objects.create_user("today@example.com", "bench password 1234", timezone="Europe/Berlin")
     _realistic_day(reader)
     writer = User.objects.create_user("load@example.com", "bench password 1234", timezone="Europe/Berlin")
     _token, raw = api_token_create(user=writer, name="bench")
-    client = Client()
-    client.force_login(reader)
-    return {"user_id": writer.pk, "token": raw, "cookie": f"sessionid={client.cookies['sessionid'].value}"}
+    return {"user_id": writer.pk, "token": raw}
 
 
 def _realistic_day(user) -> None:
@@ -290,10 +297,13 @@ def target_met(target: Target, figure: float, floor: float) -> tuple[float, bool
     return ratio, ratio >= target.ratio if target.measure == "rps" else ratio <= target.ratio
 
 
-def _start(module: str, env: dict) -> tuple[subprocess.Popen, str]:
+def _start(module: str, env: dict, config: str | None = None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", module, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "error"],
+        [
+            *(sys.executable, "-m", "gunicorn", module, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "error"),
+            *(("-c", config) if config else ()),
+        ],
         cwd=ROOT,
         env={**os.environ, **env},
     )
