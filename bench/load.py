@@ -154,9 +154,13 @@ TARGETS = [
     Target("POST a cramp: throughput", "cramp", "floor_post", "rps", 0.7),
     Target("Today page: p50", "today", "floor_get", "p50", 2.0),
 ]
-# Shown for comparison, no target: the product's stack around a trivial view, and the
+# Shown for comparison, no target: the worker CPU per request beside the timings (on a
+# busy machine the steadier figure), the product's stack around a trivial view, and the
 # design's first yardstick (§11: drink >= 0.5x, p50 <= 2x the in-project bare POST).
 COMPARISONS = [
+    ("drink vs floor POST", "drink", "floor_post"),
+    ("cramp vs floor POST", "cramp", "floor_post"),
+    ("Today page vs floor GET", "today", "floor_get"),
     ("in-project bare POST vs floor POST", "bare_post", "floor_post"),
     ("drink + Idempotency-Key vs floor POST", "drink_idem", "floor_post"),
     ("drink vs in-project bare POST", "drink", "bare_post"),
@@ -252,6 +256,21 @@ def _count(url: str, table: str, user_id: int) -> int:
         return conn.execute(f"SELECT count(*) FROM {table} WHERE user_id = %s", [user_id]).fetchone()[0]  # noqa: S608
 
 
+def _worker_cpu_seconds(master: subprocess.Popen) -> float:
+    """CPU time (user + system) of a gunicorn master's workers so far. Divided by the
+    requests served, it is a figure that other load on the machine hardly moves, unlike
+    req/s and latency."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == master.pid:  # ppid
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _wrk(url: str, script: Path, env: dict, seconds: int) -> dict:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", str(script), url],
@@ -289,7 +308,7 @@ def rows_match(requests: int, written: int, connections: int = CONNECTIONS) -> b
 
 
 def median_of(runs: list[dict]) -> dict:
-    return {name: statistics.median(r[name] for r in runs) for name in ("rps", "p50", "p99")}
+    return {name: statistics.median(r[name] for r in runs) for name in ("rps", "p50", "p99", "cpu_ms")}
 
 
 def target_met(target: Target, figure: float, floor: float) -> tuple[float, bool]:
@@ -363,6 +382,7 @@ def main() -> int:
             "session": {"BENCH_TOKEN": "", "BENCH_COOKIE": data["cookie"]},
         }
         bases = {"product": product_base, "floor": floor_base}
+        masters = {"product": product, "floor": floor}
         databases = {"product": (product_url, data["user_id"]), "floor": (floor_url, floor_data["user_id"])}
 
         def run(s: Scenario, seconds: int) -> dict:
@@ -370,7 +390,10 @@ def main() -> int:
             env["BENCH_IDEMPOTENCY"] = uuid.uuid4().hex[:12] if s.idempotent else ""
             url, user_id = databases[s.server]
             before = _count(url, s.table, user_id) if s.table else 0
+            cpu_before = _worker_cpu_seconds(masters[s.server])
             result = _wrk(bases[s.server] + s.path, script, env, seconds)
+            # Requests still in flight when wrk stops are few (<= connections) against thousands.
+            result["cpu_ms"] = (_worker_cpu_seconds(masters[s.server]) - cpu_before) * 1000 / max(result["requests"], 1)
             if s.table:
                 result["rows"] = _count(url, s.table, user_id) - before
                 if not rows_match(result["requests"], result["rows"]):
@@ -401,14 +424,17 @@ def main() -> int:
     labels = {s.key: s.label for s in plan}
     print(
         f"gunicorn 2 sync workers each, PostgreSQL, wrk -t2 -c{CONNECTIONS} -d{SECONDS}s on loopback; "
-        f"median of {ROUNDS} alternating rounds"
+        f"median of {ROUNDS} alternating rounds; cpu ms = the server's worker CPU per request"
     )
-    print(f"{'scenario':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}  per round req/s")
+    print(
+        f"{'scenario':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms':>7} {'requests':>9} {'errors':>7}"
+        "  per round req/s"
+    )
     for key, results in runs.items():
         f = figures[key]
         per_round = " ".join(f"{r['rps']:.0f}" for r in results)
         print(
-            f"{labels[key]:32} {f['rps']:8.1f} {f['p50']:8.2f} {f['p99']:8.2f} "
+            f"{labels[key]:32} {f['rps']:8.1f} {f['p50']:8.2f} {f['p99']:8.2f} {f['cpu_ms']:7.2f} "
             f"{sum(r['requests'] for r in results):9d} {sum(r['errors'] for r in results):7d}  {per_round}"
         )
     missed = []
@@ -427,7 +453,10 @@ def main() -> int:
     print("For comparison:")
     for label, key, against in COMPARISONS:
         a, b = figures[key], figures[against]
-        print(f"  {label:38} {a['rps'] / b['rps']:.2f}x throughput, {a['p50'] / b['p50']:.2f}x p50")
+        print(
+            f"  {label:38} {a['rps'] / b['rps']:.2f}x throughput, {a['p50'] / b['p50']:.2f}x p50, "
+            f"{a['cpu_ms'] / b['cpu_ms']:.2f}x worker CPU per request"
+        )
     if failed:
         print("FAILED: an error response or a row count that does not match the requests (see above)")
     if missed and STRICT:

@@ -9,8 +9,8 @@ decision, idempotency, rendering, the middleware around the view).
 Runs in its own database (DATABASE_URL's name + "_profile", recreated each run).
 BENCH_PROFILE_SECONDS (default 10) of wrk per profiled scenario; BENCH_PROFILE_SQL=1
 prints each request's SQL; BENCH_PROFILE_TOP (default 25) functions by own time;
-BENCH_PROFILE_SCENARIOS (default drink,cramp; keys of bench.load.scenarios, the
-floor's excepted); BENCH_PROFILE_CLOCK=cpu (default: the worker's CPU time, robust on a busy machine, where
+BENCH_PROFILE_SCENARIOS (default drink,cramp,today; the keys of bench.load.scenarios,
+and bare_get); BENCH_PROFILE_CLOCK=cpu (default: the worker's CPU time, robust on a busy machine, where
 wall time mostly measures the wait for a core and for PostgreSQL) or wall. cProfile
 slows Python code (not the database), so the shares of the pure-Python parts are
 overstated; the query counts are exact.
@@ -34,7 +34,7 @@ SECONDS = int(os.environ.get("BENCH_PROFILE_SECONDS", "10"))
 TOP = int(os.environ.get("BENCH_PROFILE_TOP", "25"))
 SHOW_SQL = os.environ.get("BENCH_PROFILE_SQL", "") in ("1", "true", "yes")
 CLOCK = os.environ.get("BENCH_PROFILE_CLOCK", "cpu")
-PROFILED = os.environ.get("BENCH_PROFILE_SCENARIOS", "drink,cramp").split(",")
+PROFILED = os.environ.get("BENCH_PROFILE_SCENARIOS", "drink,cramp,today").split(",")
 
 # A gunicorn config: each worker profiles only the requests it handles (not its idle
 # wait), once the "go" file exists (after a warm-up: the first request of a worker
@@ -88,6 +88,13 @@ def _setup(env: dict) -> dict:
     from bench._bare.models import Note
 
     data["note_id"] = Note.objects.create(user_id=data["user_id"], text="one object").pk
+    from django.test import Client
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email="today@example.com"))
+    data["cookie"] = f"sessionid={client.cookies['sessionid'].value}"
     return data
 
 
@@ -141,8 +148,9 @@ def _hot_path() -> list[tuple[str, object, object | None]]:
     from django.core.handlers.wsgi import WSGIHandler
     from django.db.models import Model
     from django.db.transaction import Atomic
-    from django.template.response import SimpleTemplateResponse
+    from django.template import Template
     from rest_framework import mixins, request, serializers, views
+    from rest_framework.response import Response
 
     import reminders.services
     import tracker.api
@@ -177,7 +185,8 @@ def _hot_path() -> list[tuple[str, object, object | None]]:
         ("      COMMIT + on_commit hooks", Atomic.__exit__, None),
         ("        publish to the broker (on_commit)", reminders.services.deliveries_enqueue, None),
         ("    serializer output (.data)", serializers.Serializer.data.fget, None),
-        ("  response rendering (JSON)", SimpleTemplateResponse.rendered_content.fget, None),
+        ("  response rendering (JSON)", Response.rendered_content.fget, None),
+        ("  template rendering (pages)", Template.render, None),
     ]
 
 
@@ -190,13 +199,20 @@ def _profile_scenario(scenario: load.Scenario, data: dict, env: dict, var_dir: s
     out = Path(tempfile.mkdtemp(prefix="prof-", dir=var_dir))
     config = Path(var_dir) / "gunicorn_profile.py"
     config.write_text(GUNICORN_CONFIG)
-    server, base = load._start("tracker.wsgi", {**env, "BENCH_PROFILE_DIR": str(out)}, config=str(config))
+    module = "bench._floor.wsgi" if scenario.server == "floor" else "tracker.wsgi"
+    server, base = load._start(module, {**env, "BENCH_PROFILE_DIR": str(out)}, config=str(config))
     try:
         script = Path(var_dir) / "request.lua"
         script.write_text(load.LUA)
         wrk_env = {"BENCH_METHOD": scenario.method, "BENCH_BODY": scenario.body}
         wrk_env["BENCH_IDEMPOTENCY"] = uuid.uuid4().hex[:12] if scenario.idempotent else ""
-        wrk_env |= {"BENCH_TOKEN": data["token"], "BENCH_COOKIE": ""}
+        if scenario.auth == "session":
+            wrk_env |= {"BENCH_TOKEN": "", "BENCH_COOKIE": data["cookie"]}
+        else:
+            wrk_env |= {
+                "BENCH_TOKEN": data["floor_token" if scenario.server == "floor" else "token"],
+                "BENCH_COOKIE": "",
+            }
         # Warm-up, not profiled: until both workers have imported everything and answer quickly.
         deadline = time.monotonic() + 120
         while load._wrk(base + scenario.path, script, wrk_env, 2)["requests"] < 40 and time.monotonic() < deadline:
@@ -238,8 +254,9 @@ def _profile_scenario(scenario: load.Scenario, data: dict, env: dict, var_dir: s
 def main() -> int:
     if shutil.which("wrk") is None:
         sys.exit("bench.profile needs wrk (apt-get install -y wrk)")
-    admin, product_url, _floor_url = load._database_urls(suffix="_profile")
+    admin, product_url, floor_url = load._database_urls(suffix="_profile")
     load._recreate(admin, product_url)
+    load._recreate(admin, floor_url)
     var_dir = tempfile.mkdtemp(prefix="bench-profile-")
     env = {
         "VAR_DIR": var_dir,
@@ -250,14 +267,26 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "bench._settings",
     }
     try:
+        floor_env = {**env, "DATABASE_URL": floor_url, "DJANGO_SETTINGS_MODULE": "bench._floor.settings"}
+        floor = load._setup_floor(floor_env)
         data = _setup(env)
+        data["floor_token"] = floor["token"]
         at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
         print("SQL queries per request (first request, then a repeat):")
         for label, first, repeat in _query_counts(data, at):
             print(f"  {label:36} {first:3d} {repeat:3d}")
-        plan = {s.key: s for s in load.scenarios(at, floor_note_id=data["note_id"])}
+        plan = {s.key: s for s in load.scenarios(at, floor_note_id=floor["note_id"])}
+        plan["bare_get"] = load.Scenario(
+            "bare_get",
+            "in-project bare GET one object",
+            "product",
+            f"/api/bench/notes/{data['note_id']}/",
+            "GET",
+            "",
+            "token",
+        )
         for key in PROFILED:
-            _profile_scenario(plan[key], data, env, var_dir)
+            _profile_scenario(plan[key], data, floor_env if plan[key].server == "floor" else env, var_dir)
             time.sleep(0.5)
     finally:
         load._purge_queue()
