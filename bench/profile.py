@@ -241,6 +241,11 @@ def _profile_scenario(scenario: load.Scenario, data: dict, env: dict, var_dir: s
         if minus is not None:
             ct -= stats.stats.get(_key(minus), (0, 0, 0, 0))[3]
         print(f"  {label:50} {ct * per_request:10.3f} {ct / total if total else 0:6.1%}")
+    print("  middleware methods, cumulative (a __call__ includes everything after it):")
+    rows = [(key, value) for key, value in stats.stats.items() if "middleware" in key[0]]
+    for (filename, line, name), (_cc, _calls, _tt, ct, _callers) in sorted(rows, key=lambda r: -r[1][3])[:20]:
+        where = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
+        print(f"    {ct * per_request:7.3f} cum  {where}:{line} {name}")
     print(f"  top {TOP} functions by own time (ms per request):")
     rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:TOP]
     for (filename, line, name), (_cc, calls, tt, ct, _callers) in rows:
