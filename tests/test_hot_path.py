@@ -82,3 +82,16 @@ def test_the_strict_rules_hold_on_every_request_not_only_the_first(alice_api, bo
         response = alice_api.post("/api/v1/intakes/", body, format="json")
         assert response.status_code == 400 and field in response.json()
     assert not Intake.objects.exists()
+
+
+def test_a_web_worker_imports_the_views_when_it_boots_not_on_its_first_request():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    modules = ("tracker.logbook.views", "tracker.reports.charts")
+    code = f"import sys, tracker.wsgi; print(*(m in sys.modules for m in {modules!r}))"
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True"]
