@@ -10,7 +10,9 @@ the same PostgreSQL server (one database each), driven by wrk on loopback.
 
 Each scenario runs BENCH_LOAD_ROUNDS times (default 3), the order reversed every other
 round (A B C, C B A, A B C) so drift on the machine falls on every scenario alike; the
-figures are medians. Prints each target's figure with its ratio against the floor. Exits
+figures are medians. Prints each target's figure with its ratio against the floor, and
+each scenario's gunicorn worker CPU per request (read from /proc: on a busy machine it
+moves far less than req/s and latency). Exits
 non-zero on any error response or when the rows counted in SQL do not match the requests
 wrk completed (BENCH_LOAD_STRICT=1: also when a target is missed).
 
