@@ -27,7 +27,8 @@ run: $(RUN_STAMP)
 test: $(DEV_STAMP)
 	$(PY) -m pytest
 
-# The benchmarks need PostgreSQL and Redis (each creates its own database); wrk for the load test.
+# The benchmarks need PostgreSQL and Redis (each creates its own database); wrk for the load test
+# and the profile. BENCH_LOAD_SECONDS=3 BENCH_LOAD_ROUNDS=1 make bench is a quick check (README).
 bench: $(DEV_STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tracker} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \

@@ -2,6 +2,7 @@
 idempotent creates and the exception handler (the schema class is in api_schema.py,
 which DRF's settings cannot import from here without a cycle)."""
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -137,6 +138,18 @@ class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         models.DateField: StrictDateField,
     }
 
+    def get_fields(self):
+        # DRF introspects the model and builds every field again for each serializer
+        # instance, i.e. on every request; the result depends only on the class (its Meta
+        # and declared fields), so build it once per class and hand out deep copies, as
+        # DRF does with declared fields. Half the cost on each write (bench.profile).
+        cls = type(self)
+        prototype = cls.__dict__.get("_fields_prototype")
+        if prototype is None:
+            prototype = super().get_fields()
+            cls._fields_prototype = prototype
+        return copy.deepcopy(prototype)
+
     def validate(self, attrs):
         # PUT replaces the row: a writable field left out goes back to its default,
         # where DRF would keep the old value.
@@ -241,9 +254,6 @@ class IdempotentCreateMixin:
         if not (1 <= len(key) <= 200 and all(0x21 <= ord(c) <= 0x7E for c in key)):
             raise ValidationError({IDEMPOTENCY_HEADER: ["Use 1 to 200 printable ASCII characters."]})
         digest = _request_digest(request)
-        IdempotencyKey.objects.filter(
-            user=request.user, key=key, created_at__lt=timezone.now() - IdempotencyKey.KEEP_FOR
-        ).delete()
         replay = self._idempotent_replay(request.user, key, digest)
         if replay is not None:
             return replay
@@ -270,6 +280,11 @@ class IdempotentCreateMixin:
 
         record = IdempotencyKey.objects.filter(user=user, key=key).first()
         if record is None:
+            return None
+        if record.created_at < timezone.now() - IdempotencyKey.KEEP_FOR:
+            # Expired: forgotten here, so the key applies anew. Deleting only when found
+            # saves the common case (a new key) a transaction of its own on every POST.
+            IdempotencyKey.objects.filter(pk=record.pk, created_at=record.created_at).delete()
             return None
         if record.request_digest != digest:
             raise ValidationError({IDEMPOTENCY_HEADER: ["This key was already used for a different request."]})
