@@ -10,7 +10,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy.stats import beta
+# One exact rate-ratio interval for the whole product (conditional binomial, Clopper–Pearson).
+from tracker.reports.stats import poisson_rate_ratio  # noqa: F401
 
 # A block enters a pair's comparison with at least this many logged days after its washout.
 MIN_LOGGED_DAYS_PER_BLOCK = 3
@@ -73,30 +74,6 @@ class ArmCounts:
             "nights_with_cramps_per_week": _finite(self.nights_rate, 2),
             "mean_severity": _finite(self.mean_severity, 1),
         }
-
-
-def poisson_rate_ratio(
-    x1: int, t1: float, x0: int, t0: float, confidence: float = 0.95
-) -> tuple[float | None, float | None, float | None]:
-    """Rate ratio (x1/t1)/(x0/t0) with its exact interval by the conditional binomial
-    method: given n = x1 + x0 events, x1 ~ Binomial(n, p) with p = t1·RR/(t1·RR + t0);
-    the Clopper–Pearson interval for p maps to RR = p/(1-p)·t0/t1. An end that is
-    unbounded (no events in the second group) or undefined (no events at all) is None."""
-    if t1 <= 0 or t0 <= 0 or x1 < 0 or x0 < 0:
-        return None, None, None
-    n = x1 + x0
-    if n == 0:
-        return None, None, None
-    alpha = 1 - confidence
-    p_low = 0.0 if x1 == 0 else beta.ppf(alpha / 2, x1, n - x1 + 1)
-    p_high = 1.0 if x1 == n else beta.ppf(1 - alpha / 2, x1 + 1, n - x1)
-    scale = t0 / t1
-
-    def to_rr(p: float) -> float | None:
-        return None if p >= 1 else p / (1 - p) * scale
-
-    rr = None if x0 == 0 else (x1 / t1) / (x0 / t0)
-    return _finite(rr), _finite(to_rr(p_low)), _finite(to_rr(p_high))
 
 
 def randomisation_p(pairs: Sequence[tuple[float, float]]) -> tuple[float | None, int]:

@@ -6,10 +6,8 @@ queries whatever the amount of data."""
 
 import datetime as dt
 
-from scipy import stats as sps
-
 from accounts.models import DrugClass, Medication
-from tracker.reports import analysis, charts, outcomes, selectors
+from tracker.reports import analysis, charts, outcomes, selectors, stats
 from tracker.reports.registry import MEDICATION_PREFIX, context_items
 from tracker.reports.series import DayRow, series_build
 from tracker.reports.weeks import user_today, week_start_of
@@ -126,18 +124,13 @@ def _rates(days: list[DayRow]) -> dict:
 
 
 def rate_ratio_exact(k1: int, t1: int, k0: int, t0: int) -> tuple[float, float, float] | None:
-    """Rate ratio (k1/t1)/(k0/t0) with its exact 95% interval: conditional on k1 + k0,
-    k1 is binomial with p = t1·RR / (t1·RR + t0); the Clopper–Pearson interval of p maps
-    to RR = p/(1 − p) · t0/t1."""
-    if not t1 or not t0 or k1 + k0 == 0:
+    """The exact rate ratio (tracker.reports.stats.poisson_rate_ratio), with an unbounded
+    end as infinity, which the summary words as "no upper bound"."""
+    ratio, low, high = stats.poisson_rate_ratio(k1, t1, k0, t0)
+    if low is None:
         return None
-    ci = sps.binomtest(k1, k1 + k0).proportion_ci(0.95, method="exact")
-
-    def to_rr(p: float) -> float:
-        return float("inf") if p >= 1 else p / (1 - p) * t0 / t1
-
-    ratio = (k1 / t1) / (k0 / t0) if k0 else float("inf")
-    return ratio, to_rr(ci.low), to_rr(ci.high)
+    inf = float("inf")
+    return (inf if ratio is None else ratio), low, (inf if high is None else high)
 
 
 def _change_words(change: tuple[float, float, float] | None) -> str | None:
