@@ -1,5 +1,6 @@
 """Settings, all from the environment with development defaults (README lists them)."""
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -235,8 +236,18 @@ CELERY_BEAT_SCHEDULE = {
 REMINDER_SLOT_EXPIRY_MINUTES = envint("REMINDER_SLOT_EXPIRY_MINUTES", 30)
 # How long a worker holds a claimed delivery; the sweep takes it back after that.
 REMINDER_LEASE_SECONDS = envint("REMINDER_LEASE_SECONDS", 120)
+# Web Push keys: from the environment (production), else from the file `make run` creates
+# on first start (`manage.py vapid_keys --ensure`, var/vapid.json, mode 0600).
 VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
 VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_KEYS_FROM_ENV = bool(VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY)
+VAPID_KEY_FILE = Path(os.environ.get("VAPID_KEY_FILE", VAR_DIR / "vapid.json"))
+if not VAPID_KEYS_FROM_ENV:
+    try:
+        _vapid = json.loads(VAPID_KEY_FILE.read_text())
+        VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = str(_vapid["public_key"]), str(_vapid["private_key"])
+    except (OSError, ValueError, KeyError, TypeError):
+        VAPID_PUBLIC_KEY = VAPID_PRIVATE_KEY = ""
 VAPID_CLAIM_EMAIL = os.environ.get("VAPID_CLAIM_EMAIL", "mailto:admin@localhost")
 # Webhooks and push endpoints may reach loopback/private hosts only outside production.
 OUTBOUND_ALLOW_PRIVATE = envbool("OUTBOUND_ALLOW_PRIVATE", "False" if PRODUCTION else "True")
