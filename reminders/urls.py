@@ -9,5 +9,4 @@ urlpatterns = [
     path("reminders/unsubscribe/<str:token>/", views.unsubscribe, name="reminders-unsubscribe"),
     path("notifications/", views.notification_list, name="notifications"),
     path("r/<str:action>/<str:token>/", views.action, name="reminders-action"),
-    path("sw.js", views.service_worker, name="service-worker"),
 ]

@@ -1,10 +1,7 @@
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -108,14 +105,3 @@ def unsubscribe(request, token):
         services.email_unsubscribe(token=token)
         return render(request, "reminders/action_done.html", {"done": True, "text": "Email reminders are off."})
     return render(request, "reminders/unsubscribe.html", {})
-
-
-SERVICE_WORKER = Path(__file__).resolve().parent.parent / "static" / "reminders" / "sw.js"
-
-
-def service_worker(request):
-    # Served from the site root so its scope covers every page.
-    response = HttpResponse(SERVICE_WORKER.read_text(), content_type="application/javascript")
-    response["Service-Worker-Allowed"] = "/"
-    response["Cache-Control"] = "no-cache"
-    return response

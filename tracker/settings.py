@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tracker.logbook",
     "tracker.reports",
     "reminders",
+    "tracker.pwa",
 ]
 
 MIDDLEWARE = [

@@ -31,8 +31,11 @@ PUBLIC_ROUTES = {
     "api-password-reset",
     "api-schema",
     "api-docs",
-    # Served to browsers before login: the service worker.
+    # Served to browsers before login: the installable app's manifest, service worker
+    # and offline page (none shows any user's data).
     "service-worker",
+    "web-manifest",
+    "offline",
     # The admin's own login and logout.
     "admin:login",
     "admin:logout",
