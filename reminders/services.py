@@ -28,7 +28,7 @@ from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from reminders import slots
+from reminders import push, slots
 from reminders.channels import CHANNELS, ChannelError
 from reminders.models import (
     ActionUse,
@@ -373,6 +373,8 @@ class Message:
     actions: list[dict] = field(default_factory=list)
     unsubscribe_url: str = ""
     html_context: dict = field(default_factory=dict)
+    # Buttons on a push notification: {"action", "title", "url"} (reminders/push.py).
+    push_actions: list[dict] = field(default_factory=list)
 
     @property
     def html(self) -> str:
@@ -470,12 +472,15 @@ def _template(name: str):
     return get_template(name)
 
 
-def action_token(*, user_id: int, slot: dt.datetime, action: str, ml: int = DRINK_ML) -> str:
-    return _signer(action).sign_object({"u": user_id, "s": slot.isoformat(), "ml": ml})
+def action_token(*, user_id: int, slot: dt.datetime, action: str, ml: int = DRINK_ML, beverage: str = "water") -> str:
+    data = {"u": user_id, "s": slot.isoformat(), "ml": ml}
+    if beverage != "water":  # a drink preset's beverage; water links stay as they were
+        data["b"] = beverage
+    return _signer(action).sign_object(data)
 
 
-def action_url(*, user_id: int, slot: dt.datetime, action: str, ml: int = DRINK_ML) -> str:
-    token = action_token(user_id=user_id, slot=slot, action=action, ml=ml)
+def action_url(*, user_id: int, slot: dt.datetime, action: str, ml: int = DRINK_ML, beverage: str = "water") -> str:
+    token = action_token(user_id=user_id, slot=slot, action=action, ml=ml, beverage=beverage)
     return f"{settings.SITE_URL}{_action_prefix(action)}{token}/"
 
 
@@ -486,6 +491,7 @@ def unsubscribe_url(*, user_id: int) -> str:
 
 def message_for(delivery: Delivery, *, pace: Pace | None) -> Message:
     user = delivery.user
+    push_actions = []
     if delivery.kind == Kind.EVENT:
         context = {"payload": delivery.payload}
         title, text = delivery.payload.get("title", "Reminder"), delivery.payload.get("text", "")
@@ -514,9 +520,25 @@ def message_for(delivery: Delivery, *, pace: Pace | None) -> Message:
             },
             {"label": "Snooze 1 h", "url": action_url(user_id=user.id, slot=delivery.slot, action="snooze")},
         ]
+        preset_ml, beverage = push.first_preset(user)
+        push_actions = [
+            {
+                "action": "drink",
+                "title": push.drank_title(format_volume(preset_ml, user.units), beverage),
+                "url": action_url(user_id=user.id, slot=delivery.slot, action="drink", ml=preset_ml, beverage=beverage),
+            },
+            {"action": "snooze", "title": push.SNOOZE_TITLE, "url": actions[1]["url"]},
+        ]
     unsubscribe = unsubscribe_url(user_id=user.id) if delivery.channel == "email" else ""
     html_context = {"title": title, "text": text, "actions": actions, "unsubscribe_url": unsubscribe, **context}
-    return Message(title=title, text=text, actions=actions, unsubscribe_url=unsubscribe, html_context=html_context)
+    return Message(
+        title=title,
+        text=text,
+        actions=actions,
+        unsubscribe_url=unsubscribe,
+        html_context=html_context,
+        push_actions=push_actions if delivery.channel == "push" else [],
+    )
 
 
 LOCAL_CHANNELS = {"in_app"}  # channels that only write to our own database
@@ -537,6 +559,7 @@ SEND_FIELDS = (
     "user__timezone",
     "user__day_starts_at",
     "user__units",
+    "user__drink_presets",
     "user__daily_goal_ml",
     "user__body_weight_kg",
     "user__pregnancy_due_date",
@@ -728,6 +751,7 @@ class ActionRequest:
     user_id: int
     slot: dt.datetime
     ml: int
+    beverage: str = "water"
 
 
 def action_read(*, action: str, token: str) -> ActionRequest:
@@ -740,7 +764,11 @@ def action_read(*, action: str, token: str) -> ActionRequest:
     except signing.BadSignature as error:
         raise ActionRefused("This link is not valid; it may have been changed or cut short.") from error
     return ActionRequest(
-        action=action, user_id=data["u"], slot=dt.datetime.fromisoformat(data["s"]), ml=int(data["ml"])
+        action=action,
+        user_id=data["u"],
+        slot=dt.datetime.fromisoformat(data["s"]),
+        ml=int(data["ml"]),
+        beverage=str(data.get("b", "water")),
     )
 
 
@@ -757,8 +785,8 @@ def action_perform(*, action: str, token: str) -> tuple[bool, str]:
         with transaction.atomic():
             ActionUse.objects.create(user=user, slot=request.slot, action=action)
             if action == "drink":
-                intake_log(user=user, taken_at=timezone.now(), volume_ml=request.ml, beverage="water")
-                done = f"Logged {format_volume(request.ml, user.units)} of water."
+                intake = intake_log(user=user, taken_at=timezone.now(), volume_ml=request.ml, beverage=request.beverage)
+                done = f"Logged {format_volume(request.ml, user.units)} of {intake.get_beverage_display().lower()}."
             else:
                 plan_snooze_for(plan=plan_get(user=user))
                 done = "Reminders snoozed for an hour."

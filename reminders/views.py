@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -86,10 +87,17 @@ def action(request, action, token):
         return render(request, "reminders/action_refused.html", {"reason": str(refused)}, status=400)
     if request.method == "GET":
         return render(request, "reminders/action_confirm.html", {"action": action, "request_": request_})
+    # The service worker posts the link from a notification's button and shows the
+    # answer as a short confirmation: it asks for JSON.
+    wants_json = "application/json" in request.headers.get("Accept", "")
     try:
         done, text = services.action_perform(action=action, token=token)
     except services.ActionRefused as refused:
+        if wants_json:
+            return JsonResponse({"done": False, "text": str(refused)}, status=400)
         return render(request, "reminders/action_refused.html", {"reason": str(refused)}, status=400)
+    if wants_json:
+        return JsonResponse({"done": done, "text": text})
     return render(request, "reminders/action_done.html", {"done": done, "text": text})
 
 
