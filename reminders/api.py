@@ -4,7 +4,7 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reminders import services
+from reminders import channel_setup, services
 from reminders.models import CHANNEL_NAMES, Delivery, Notification, Plan
 from tracker.api import HourMinuteField, StrictModelSerializer, StrictSerializerMixin
 
@@ -92,7 +92,7 @@ class PushSubscriptionView(APIView):
         keys = serializer.validated_data.get("keys") or {}
         if not keys:
             raise serializers.ValidationError({"keys": ["Give both p256dh and auth."]})
-        services.push_subscribe(
+        channel_setup.push_enable(
             user=request.user, endpoint=serializer.validated_data["endpoint"], p256dh=keys["p256dh"], auth=keys["auth"]
         )
         return Response(status=status.HTTP_201_CREATED)
@@ -103,3 +103,17 @@ class PushSubscriptionView(APIView):
         serializer.is_valid(raise_exception=True)
         services.push_unsubscribe(user=request.user, endpoint=serializer.validated_data["endpoint"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookSecretSerializer(serializers.Serializer):
+    webhook_secret = serializers.CharField(read_only=True, help_text="Shown this once: store it now.")
+
+
+class WebhookSecretView(APIView):
+    """Replace the webhook signing secret (HMAC-SHA256 of the body, header X-Signature-256).
+    The new secret is in this answer only; the old one stops working at once."""
+
+    @extend_schema(request=None, responses={201: WebhookSecretSerializer})
+    def post(self, request):
+        secret = channel_setup.webhook_secret_rotate(plan=services.plan_get(user=request.user))
+        return Response({"webhook_secret": secret}, status=status.HTTP_201_CREATED)

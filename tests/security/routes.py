@@ -155,6 +155,7 @@ ROUTE_KWARGS["verify-email"] = _verify_token
 ROUTE_KWARGS["reminders-action"] = _action
 ROUTE_KWARGS["reminders-unsubscribe"] = _unsubscribe
 ROUTE_KWARGS["entry-new"] = lambda owner, objects: {"kind": "episode"}
+ROUTE_KWARGS["welcome-step"] = lambda owner, objects: {"step": "reminders"}
 ROUTE_KWARGS["entry-edit"] = _entry
 ROUTE_KWARGS["entry-delete"] = _entry
 ROUTE_KWARGS["password_reset_confirm"] = lambda owner, objects: {"uidb64": "MQ", "token": "set-password"}

@@ -20,6 +20,7 @@ SHORT_NAME = "Cramp tracker"
 SHELL_STATIC = [
     "vendor/pico-2.1.1.min.css",
     "css/app.css",
+    "pwa/pwa.css",
     "vendor/htmx-2.0.11.min.js",
     "js/app.js",
     "pwa/pwa.js",
