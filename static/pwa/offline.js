@@ -5,9 +5,8 @@
 (function () {
   "use strict";
   var me = document.currentScript;
-  var configEl = document.getElementById("pwa-config");
-  if (!me || !configEl || !("indexedDB" in window) || !window.fetch) return;
-  var config = JSON.parse(configEl.textContent);
+  if (!me || !me.getAttribute("data-config") || !("indexedDB" in window) || !window.fetch) return;
+  var config = JSON.parse(me.getAttribute("data-config"));
   var API = me.getAttribute("data-api-root");
   var URLS = {
     drink: me.getAttribute("data-drink-url"),

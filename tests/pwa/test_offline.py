@@ -91,11 +91,19 @@ def test_queued_entries_wait_for_their_own_user(alice_page, browser_context, ali
     page.goto("/")
     page.get_by_role("button", name="Glass").click()
     expect(saved_offline(page)).to_be_visible()
-    browser_context.set_offline(False)
-    # Bob signs in on the same phone before Alice's page ever came back online.
+    page.close()
+    # Bob signs in on the same phone before Alice came back online.
     browser_context.clear_cookies()
     log_in(browser_context, live_server, bob)
+    browser_context.set_offline(False)
+    page = browser_context.new_page()
     page.goto("/")
     page.wait_for_timeout(1000)
-    assert not Intake.objects.for_user(bob).exists()
     assert len(page.evaluate(READ_QUEUE)) == 1
+    assert not Intake.objects.exists()
+    # Alice again: her drink goes out under her name.
+    browser_context.clear_cookies()
+    log_in(browser_context, live_server, alice)
+    page.goto("/")
+    expect(page.get_by_text("Synced 1 entry saved on this phone.")).to_be_visible()
+    assert Intake.objects.for_user(alice).count() == 1 and not Intake.objects.for_user(bob).exists()
