@@ -50,7 +50,7 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
   if (request.method !== "GET") {
     // Logging out removes the pages kept for offline use: they show the diary.
-    if (url.pathname === LOGOUT_URL) caches.delete(PAGE_CACHE);
+    if (url.pathname === LOGOUT_URL) event.waitUntil(caches.delete(PAGE_CACHE));
     return;
   }
   if (url.pathname.indexOf(STATIC_PREFIX) === 0) {

@@ -86,3 +86,10 @@ def test_the_app_opens_offline_on_the_pages_that_log(alice_page, browser_context
     # The styles came from the worker's cache, so the page is laid out, not bare HTML.
     assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
     browser_context.set_offline(False)
+
+    # Logging out drops the pages kept for offline use: they show the diary.
+    page.goto("/")
+    assert page.evaluate("caches.has('pages')")
+    page.evaluate("document.querySelector('form[action=\"/logout/\"]').submit()")
+    page.wait_for_url("**/login/")
+    assert not page.evaluate("caches.has('pages')")
