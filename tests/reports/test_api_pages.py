@@ -194,7 +194,7 @@ def test_the_weekly_page_leads_with_red_flags_and_shows_the_figures(alice):
     EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 21, 0), severity=6, symptoms=["sunken_eyes"])
     html = web_client(alice).get("/reports/weekly/", {"week": "2026-W45"}).content.decode()
     assert html.index("see a doctor") < html.index("What happened")
-    assert "2026-11-02 to 2026-11-08" in html
+    assert "2–8 Nov 2026" in html
 
 
 def test_the_factors_page_explains_the_method_in_plain_words(alice):

@@ -22,5 +22,18 @@ class DateRangeForm(forms.Form):
         return data
 
 
+class SummaryRangeForm(DateRangeForm):
+    """The doctor's summary: two pages hold at most 12 weeks."""
+
+    MAX_DAYS = 84
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and (end - start).days + 1 > self.MAX_DAYS:
+            raise forms.ValidationError("Choose at most 12 weeks (84 days) for the doctor's summary.")
+        return data
+
+
 class WeeksForm(forms.Form):
     weeks = forms.IntegerField(min_value=2, max_value=52, required=False)

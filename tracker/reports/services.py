@@ -16,11 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from tracker import human
 from tracker.diary import local_to_utc
-from tracker.reports import analysis, charts, selectors
+from tracker.reports import analysis, selectors
 from tracker.reports.models import WeeklySnapshot
 from tracker.reports.registry import context_items
 from tracker.reports.series import series_build
+from tracker.reports.summary import weekly_email_png
 from tracker.reports.weeks import user_today, week_label, week_start_of
 
 log = logging.getLogger(__name__)
@@ -145,13 +147,15 @@ def weekly_report_email(*, user, snapshot: WeeklySnapshot) -> EmailMultiAlternat
         "chart_cid": "weekly-chart",
     }
     message = EmailMultiAlternatives(
-        subject=f"Your cramp and hydration week {data['week']} ({data['starts_on']} to {data['ends_on']})",
+        subject="Your cramp and hydration week, "
+        + human.date_range(dt.date.fromisoformat(data["starts_on"]), dt.date.fromisoformat(data["ends_on"])),
         body=render_to_string("reports/email/weekly.txt", context),
         to=[user.email],
     )
     message.attach_alternative(render_to_string("reports/email/weekly.html", context), "text/html")
     message.mixed_subtype = "related"
-    image = MIMEImage(charts.weekly_chart(data, fmt="png"), "png")
+    # The page's three charts, stacked in one PNG (summary reads the 12 weeks of counts).
+    image = MIMEImage(weekly_email_png(user=user, report=data), "png")
     image.add_header("Content-ID", f"<{context['chart_cid']}>")
     image.add_header("Content-Disposition", "inline", filename="week.png")
     message.attach(image)

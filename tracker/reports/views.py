@@ -1,5 +1,6 @@
-"""Report pages: the weekly report, the factor analysis, the print view for a doctor,
-and their charts (SVG images, so the pages carry no inline script or style)."""
+"""Report pages: the weekly report, the factor analysis and the doctor's summary.
+Charts are inlined as SVG (drawn at the size shown, see charts.py); the standalone
+chart.svg routes serve the same charts stacked, for saving or embedding."""
 
 import datetime as dt
 
@@ -7,10 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from tracker.reports import charts, selectors, services
-from tracker.reports.forms import DateRangeForm, WeeksForm
+from tracker import human
+from tracker.reports import charts, selectors, services, summary
+from tracker.reports.forms import SummaryRangeForm, WeeksForm
 from tracker.reports.registry import context_items
 from tracker.reports.weeks import user_today, week_label, week_resolve
 
@@ -21,32 +25,51 @@ def _bad_request(request, message: str):
     return render(request, "reports/error.html", {"error": message}, status=400)
 
 
-def _svg(image: bytes) -> HttpResponse:
+def _svg(image: str) -> HttpResponse:
     response = HttpResponse(image, content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=300"
     return response
 
 
+def _figures(chart_list: list[charts.Chart], uid: str = "") -> list[dict]:
+    # charts.svg escapes every text it writes; the rest is our own markup.
+    return [{"chart": c, "svg": mark_safe(charts.svg(c, uid=uid))} for c in chart_list]
+
+
+def _week_link(start: dt.date, starts_on: str) -> dict:
+    return {
+        "week": week_label(start, starts_on),
+        "label": human.date_range(start, start + dt.timedelta(days=6)),
+    }
+
+
 @login_required
 @require_GET
 def weekly(request):
+    label = request.GET.get("week")
     try:
-        week_start = week_resolve(user=request.user, label=request.GET.get("week"))
+        week_start = week_resolve(user=request.user, label=label)
     except ValueError as error:
         return _bad_request(request, str(error))
+    if not label:
+        # The page opens on the last complete week; the one under way is a tap away.
+        week_start -= dt.timedelta(days=7)
     snapshot = services.weekly_snapshot_get(user=request.user, week_start=week_start)
     report = services.weekly_report_json(snapshot=snapshot)
     starts_on = request.user.week_starts_on
     next_start = week_start + dt.timedelta(days=7)
+    week_end = week_start + dt.timedelta(days=6)
     context = {
         "report": report,
-        "chart_url": reverse("reports-weekly-chart") + f"?week={report['week']}",
+        "week_range": human.date_range(week_start, week_end),
+        "updated": human.ago(snapshot.generated_at, timezone.now(), request.user.zone),
+        "figures": _figures(summary.weekly_charts(user=request.user, report=report)),
         "csv_url": reverse("api-reports-weekly-csv") + f"?week={report['week']}",
         "json_url": reverse("api-reports-weekly") + f"?week={report['week']}",
         "print_url": reverse("reports-print") + f"?start={report['starts_on']}&end={report['ends_on']}",
-        "previous_week": week_label(week_start - dt.timedelta(days=7), starts_on),
-        "next_week": week_label(next_start, starts_on) if next_start <= user_today(request.user) else None,
-        "linked": [r for r in report["factors"] if r["evidence"] in ("strong", "moderate", "weak")],
+        "previous_week": _week_link(week_start - dt.timedelta(days=7), starts_on),
+        "next_week": _week_link(next_start, starts_on) if next_start <= user_today(request.user) else None,
+        "linked": [r for r in report["factors"] if r["evidence"] in summary.LINKED],
     }
     return render(request, "reports/weekly.html", context)
 
@@ -59,7 +82,8 @@ def weekly_chart(request):
     except ValueError as error:
         return HttpResponse(str(error), status=400, content_type="text/plain")
     snapshot = services.weekly_snapshot_get(user=request.user, week_start=week_start)
-    return _svg(charts.weekly_chart(snapshot.data, fmt="svg"))
+    report = services.weekly_report_json(snapshot=snapshot)
+    return _svg(charts.svg(charts.stack(summary.weekly_charts(user=request.user, report=report))))
 
 
 @login_required
@@ -70,19 +94,28 @@ def factors(request):
         return _bad_request(request, "Choose between 2 and 52 weeks.")
     weeks = form.cleaned_data["weeks"] or 12
     report = selectors.factors_report(user=request.user, weeks=weeks)
+    window = report["window"]
     return render(
         request,
         "reports/factors.html",
-        {"report": report, "weeks": weeks, "context_items": context_items(user=request.user)},
+        {
+            "report": report,
+            "weeks": weeks,
+            "window_range": human.date_range(
+                dt.date.fromisoformat(window["from"]), dt.date.fromisoformat(window["to"])
+            ),
+            "groups": summary.factor_groups(report["results"]),
+            "context_items": context_items(user=request.user),
+        },
     )
 
 
-def _print_range(request) -> tuple[DateRangeForm, dt.date | None, dt.date | None]:
+def _print_range(request) -> tuple[SummaryRangeForm, dt.date | None, dt.date | None]:
     today = user_today(request.user)
     data = request.GET.copy()
     data.setdefault("end", today.isoformat())
     data.setdefault("start", (today - dt.timedelta(days=PRINT_DEFAULT_DAYS - 1)).isoformat())
-    form = DateRangeForm(data)
+    form = SummaryRangeForm(data)
     if not form.is_valid():
         return form, None, None
     return form, form.cleaned_data["start"], form.cleaned_data["end"]
@@ -94,17 +127,23 @@ def print_view(request):
     form, start, end = _print_range(request)
     if start is None:
         return render(request, "reports/print.html", {"form": form}, status=400)
-    report = selectors.print_report(user=request.user, start=start, end=end)
-    chart_url = reverse("reports-print-chart") + f"?start={start.isoformat()}&end={end.isoformat()}"
+    report = summary.doctor_summary(user=request.user, start=start, end=end)
+    window = report["factors"]["window"]
     return render(
         request,
         "reports/print.html",
         {
             "form": form,
             "report": report,
-            "chart_url": chart_url,
-            "context_items": context_items(user=request.user),
-            "linked": [r for r in report["factors"]["results"] if r["evidence"] != "insufficient"],
+            "range": human.date_range(start, end),
+            "baseline_range": human.date_range(
+                dt.date.fromisoformat(report["baseline"]["from"]), dt.date.fromisoformat(report["baseline"]["to"])
+            ),
+            "window_range": human.date_range(
+                dt.date.fromisoformat(window["from"]), dt.date.fromisoformat(window["to"])
+            ),
+            "printed": human.moment(timezone.now(), request.user.zone),
+            "figures": _figures(report["charts"], uid="-print"),
         },
     )
 
@@ -115,6 +154,5 @@ def print_chart(request):
     _form, start, end = _print_range(request)
     if start is None:
         return HttpResponse("Choose a valid date range.", status=400, content_type="text/plain")
-    series = selectors.daily_series(user=request.user, start=start, end=end)
-    data = {"goal_ml": series.goal_ml, "days": [d.as_json() for d in series.days]}
-    return _svg(charts.weekly_chart(data, fmt="svg"))
+    report = summary.doctor_summary(user=request.user, start=start, end=end)
+    return _svg(charts.svg(charts.stack(report["charts"])))

@@ -1,0 +1,228 @@
+"""Reads for the report pages that the engine does not serve as such: the 12 weeks of
+counts behind the "cramps per week" chart, the factor results grouped in plain words,
+and the doctor's two-page summary over a range of up to 12 weeks. Each is built from
+the existing series, outcome, analysis and selector functions, in a fixed number of
+queries whatever the amount of data."""
+
+import datetime as dt
+
+from scipy import stats as sps
+
+from accounts.models import DrugClass, Medication
+from tracker.reports import analysis, charts, outcomes, selectors
+from tracker.reports.registry import MEDICATION_PREFIX, context_items
+from tracker.reports.series import DayRow, series_build
+from tracker.reports.weeks import user_today, week_start_of
+
+CHART_WEEKS = 12
+BASELINE_DAYS = 28
+MIN_BASELINE_DAYS = 10  # logged days before a change is worth showing
+MAX_SUMMARY_DAYS = 84
+LINKED = ("strong", "moderate")
+
+
+def week_counts(days: list[DayRow], *, week_starts_on: str, today: dt.date) -> list[dict]:
+    """Cramps and logged days per week of `days` (oldest first)."""
+    weeks: dict[dt.date, dict] = {}
+    for d in days:
+        start = week_start_of(d.day, week_starts_on)
+        week = weeks.setdefault(
+            start,
+            {
+                "start": start.isoformat(),
+                "cramps": 0,
+                "logged_days": 0,
+                "complete": start + dt.timedelta(days=6) < today,
+            },
+        )
+        week["cramps"] += d.episodes
+        week["logged_days"] += d.observed
+    return [weeks[k] for k in sorted(weeks)]
+
+
+def weekly_charts(*, user, report: dict) -> list[charts.Chart]:
+    """The weekly page's and email's three charts. Five queries: one series over the 12
+    weeks ending with the report's week feeds the weekly counts."""
+    week_start = dt.date.fromisoformat(report["starts_on"])
+    first = week_start - dt.timedelta(days=7 * (CHART_WEEKS - 1))
+    series = series_build(user=user, start=first, end=week_start + dt.timedelta(days=6))
+    weeks = week_counts(series.days, week_starts_on=user.week_starts_on, today=user_today(user))
+    goal = report["hydration"]["goal_ml"]
+    return [
+        charts.fluid_chart(days=report["days"], goal_ml=goal, us=user.units == "us"),
+        charts.weeks_chart(weeks=weeks),
+        charts.severity_chart(days=report["days"]),
+    ]
+
+
+def weekly_email_png(*, user, report: dict) -> bytes:
+    return charts.png(charts.stack(weekly_charts(user=user, report=report)))
+
+
+EVIDENCE_RANK = {e: i for i, e in enumerate(["strong", "moderate", "weak", "none", "not_comparable", "insufficient"])}
+
+
+def _evidence_rank(row: dict) -> int:
+    return EVIDENCE_RANK.get(row["evidence"], len(EVIDENCE_RANK))
+
+
+def _counts_in_words(row: dict) -> str:
+    return (
+        f"cramps on {row['exposed_cramp_days']} of {row['exposed_days']} days with it, "
+        f"{row['unexposed_cramp_days']} of {row['unexposed_days']} without"
+    )
+
+
+def factor_groups(results: list[dict]) -> dict[str, list[dict]]:
+    """One line per factor (its same-day and next-day rows folded into the stronger),
+    in four groups: linked with more cramps, linked with fewer, no clear link, and not
+    enough data yet (with what is missing)."""
+    best: dict[str, dict] = {}
+    for row in results:
+        kept = best.get(row["factor"])
+        if kept is None or (_evidence_rank(row), row["lag"]) < (_evidence_rank(kept), kept["lag"]):
+            best[row["factor"]] = row
+    groups: dict[str, list[dict]] = {"more": [], "fewer": [], "none": [], "insufficient": []}
+    for row in best.values():
+        row = {
+            **row,
+            "is_medicine": row["factor"].startswith(MEDICATION_PREFIX),
+            "counts": _counts_in_words(row),
+            "when": "the same day" if row["lag"] == 0 else "the day after",
+        }
+        if row["evidence"] in LINKED:
+            groups["fewer" if (row["rate_ratio"] or 1) < 1 else "more"].append(row)
+        elif row["evidence"] in ("weak", "none"):
+            groups["none"].append(row)
+        else:
+            groups["insufficient"].append(row)
+    for rows in groups.values():
+        rows.sort(key=lambda r: (_evidence_rank(r), r["label"]))
+    return groups
+
+
+def _rates(days: list[DayRow]) -> dict:
+    summary = outcomes.episodes_summary(days)
+    logged = summary["observed_days"]
+
+    def per_week(n: float) -> float | None:
+        return round(n * 7 / logged, 1) if logged else None
+
+    count = summary["count"]
+    return {
+        "logged_days": logged,
+        "days": len(days),
+        "count": count,
+        "cramps_per_week": per_week(count),
+        "cramp_days_per_week": per_week(summary["cramp_days"]),
+        "mean_severity": summary["mean_severity"],
+        "worst_severity": summary["worst_severity"],
+        "mean_minutes": round(summary["total_minutes"] / count, 1) if count else None,
+        "minutes_per_week": per_week(summary["total_minutes"]),
+        "disturbed_per_week": per_week(summary["sleep_disturbed_nights"]),
+        "nights_with_cramps": summary["nights_with_cramps"],
+        "by_muscle": summary["by_muscle"],
+    }
+
+
+def rate_ratio_exact(k1: int, t1: int, k0: int, t0: int) -> tuple[float, float, float] | None:
+    """Rate ratio (k1/t1)/(k0/t0) with its exact 95% interval: conditional on k1 + k0,
+    k1 is binomial with p = t1·RR / (t1·RR + t0); the Clopper–Pearson interval of p maps
+    to RR = p/(1 − p) · t0/t1."""
+    if not t1 or not t0 or k1 + k0 == 0:
+        return None
+    ci = sps.binomtest(k1, k1 + k0).proportion_ci(0.95, method="exact")
+
+    def to_rr(p: float) -> float:
+        return float("inf") if p >= 1 else p / (1 - p) * t0 / t1
+
+    ratio = (k1 / t1) / (k0 / t0) if k0 else float("inf")
+    return ratio, to_rr(ci.low), to_rr(ci.high)
+
+
+def _change_words(change: tuple[float, float, float] | None) -> str | None:
+    if change is None:
+        return None
+    ratio, low, high = change
+
+    def pct(r: float) -> str:
+        if r == float("inf"):
+            return "no upper bound"
+        return f"{round(abs(1 - r) * 100)}% {'fewer' if r < 1 else 'more'}" if round(r, 2) != 1 else "no change"
+
+    return f"{pct(ratio)} (95% interval: {pct(low)} to {pct(high)})"
+
+
+def doctor_summary(*, user, start: dt.date, end: dt.date) -> dict:
+    """The doctor's summary of `start`..`end` (at most 12 weeks): outcome measures
+    against the 4 weeks before, red flags with dates, medicines with their dates and
+    before/after, the charts, and the factors linked over the 84 days ending `end`.
+    One series covers the range, the baseline, the 12 chart weeks and the factor window."""
+    window_start = end - dt.timedelta(days=analysis.WINDOW_DAYS - 1)
+    chart_start = week_start_of(end, user.week_starts_on) - dt.timedelta(days=7 * (CHART_WEEKS - 1))
+    baseline_start = start - dt.timedelta(days=BASELINE_DAYS)
+    series = series_build(
+        user=user, start=min(baseline_start, window_start - dt.timedelta(days=1), chart_start), end=end
+    )
+    days = series.between(start, end)
+    baseline_days = series.between(baseline_start, start - dt.timedelta(days=1))
+    now, before = _rates(days), _rates(baseline_days)
+    change = None
+    if before["logged_days"] >= MIN_BASELINE_DAYS and now["logged_days"]:
+        change = _change_words(
+            rate_ratio_exact(now["count"], now["logged_days"], before["count"], before["logged_days"])
+        )
+    day_json = [d.as_json() for d in days]
+    today = user_today(user)
+    weeks = week_counts(series.between(chart_start, end), week_starts_on=user.week_starts_on, today=today)
+    factors = analysis.factors_analyse(series=series, start=window_start, end=end)
+    effective = [d.effective_ml for d in days if d.fluid_ml]
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "timezone": user.timezone,
+        "outcomes": now,
+        "baseline": {**before, "from": baseline_start.isoformat(), "to": (start - dt.timedelta(days=1)).isoformat()},
+        "change": change,
+        "hydration": {
+            "goal_ml": series.goal_ml,
+            "mean_effective_ml": round(sum(effective) / len(effective)) if effective else None,
+            "days_with_drinks": len(effective),
+            "days_goal_met": sum(ml >= series.goal_ml for ml in effective),
+        },
+        # Cramps on 5 of the last 7 nights of the range is itself a red flag.
+        "red_flags": selectors.red_flags(
+            user=user,
+            start=start,
+            end=end,
+            nights_with_cramps=sum(d.night_cramps > 0 for d in series.between(end - dt.timedelta(days=6), end)),
+        ),
+        "medicines": medicines(user=user, end=end),
+        "charts": [
+            charts.fluid_chart(days=day_json, goal_ml=series.goal_ml, us=user.units == "us"),
+            charts.weeks_chart(weeks=weeks),
+            charts.severity_chart(days=day_json),
+        ],
+        "factors": factors,
+        "linked": [r for r in factors["results"] if r["evidence"] in LINKED],
+        "context": context_items(user=user),
+    }
+
+
+def medicines(*, user, end: dt.date) -> list[dict]:
+    """Every medicine and supplement on the list, with its dates, and cramps a week in
+    the 4 weeks before and after each start or stop (two queries in all)."""
+    changes: dict[tuple[str, str], dict] = {}
+    for change in selectors.medication_changes(user=user, today=end):
+        changes[(change["medication"], change["on"])] = change
+    rows = []
+    for med in (
+        Medication.objects.for_user(user).order_by("name").values("name", "drug_class", "started_on", "stopped_on")
+    ):
+        events = []
+        for verb, on in (("started", med["started_on"]), ("stopped", med["stopped_on"])):
+            found = changes.get((med["name"], on.isoformat())) if on else None
+            if found:
+                events.append({"change": verb, **found})
+        rows.append({**med, "drug_class_label": DrugClass(med["drug_class"]).label, "events": events})
+    return rows
