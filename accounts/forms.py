@@ -14,9 +14,11 @@ TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in TIMEZONES]
 
 
 def _timezone_field(*, browser_default: bool = False, **kwargs):
-    # On signup a static script (static/js/app.js) selects the browser's zone.
+    # On signup a static script (static/js/app.js) selects the browser's zone; without
+    # the script the person picks it, from a list that starts empty: never a silent UTC.
     attrs = {"data-browser-timezone": "default", "autocomplete": "off"} if browser_default else {}
-    return forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Timezone", widget=forms.Select(attrs=attrs), **kwargs)
+    choices = [("", "Choose your timezone…"), *TIMEZONE_CHOICES] if browser_default else TIMEZONE_CHOICES
+    return forms.ChoiceField(choices=choices, label="Timezone", widget=forms.Select(attrs=attrs), **kwargs)
 
 
 class SignupForm(forms.Form):
@@ -26,7 +28,9 @@ class SignupForm(forms.Form):
         help_text="At least 10 characters, not a common password.",
     )
     timezone = _timezone_field(
-        browser_default=True, initial="UTC", help_text="Filled in from your browser; change it if it is wrong."
+        browser_default=True,
+        help_text="Where you live, for example America/New York: your days, nights and reminders follow it.",
+        error_messages={"required": "Choose your timezone, so your days and nights are counted right."},
     )
 
 
@@ -60,6 +64,18 @@ class ProfileForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text="A cramp before this time counts for the evening before.",
     )
+    # Optional on the form: left empty, the current window stays.
+    sleep_starts_at = forms.TimeField(
+        required=False,
+        label="I usually go to sleep at",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    sleep_ends_at = forms.TimeField(
+        required=False,
+        label="I usually get up at",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="A cramp that starts between these times counts as a night cramp, unless you were up and about.",
+    )
     units = forms.ChoiceField(choices=Units.choices)
     week_starts_on = forms.ChoiceField(choices=WeekStart.choices, label="Weeks start on")
     body_weight = forms.DecimalField(required=False, min_value=Decimal("1"), max_digits=6, decimal_places=1)
@@ -78,6 +94,8 @@ class ProfileForm(forms.Form):
         initial = {
             "timezone": user.timezone,
             "day_starts_at": user.day_starts_at,
+            "sleep_starts_at": user.sleep_starts_at,
+            "sleep_ends_at": user.sleep_ends_at,
             "units": user.units,
             "week_starts_on": user.week_starts_on,
             "body_weight": units.kg_to_display(user.body_weight_kg, user),
@@ -92,16 +110,26 @@ class ProfileForm(forms.Form):
             "daily_goal"
         ].help_text = f"Suggested for you: {units.format_volume(user.suggested_goal_ml, user)}. Leave empty to use it."
 
+    def _amount(self, name: str, stored, convert):
+        """An amount left as shown keeps its stored value: converting the rounded display
+        back would turn 2000 ml into 1999 ml after a trip through fl oz."""
+        shown = self.cleaned_data[name]
+        if shown == self.initial[name]:
+            return stored
+        return None if shown is None else convert(shown, self.user)
+
     def service_fields(self) -> dict:
         data = self.cleaned_data
         # Amounts are read in the units the form was shown in, i.e. the current ones.
         return {
             "timezone": data["timezone"],
             "day_starts_at": data["day_starts_at"],
+            "sleep_starts_at": data["sleep_starts_at"] or self.user.sleep_starts_at,
+            "sleep_ends_at": data["sleep_ends_at"] or self.user.sleep_ends_at,
             "units": data["units"],
             "week_starts_on": data["week_starts_on"],
-            "body_weight_kg": units.display_to_kg(data["body_weight"], self.user),
-            "daily_goal_ml": None if data["daily_goal"] is None else units.display_to_ml(data["daily_goal"], self.user),
+            "body_weight_kg": self._amount("body_weight", self.user.body_weight_kg, units.display_to_kg),
+            "daily_goal_ml": self._amount("daily_goal", self.user.daily_goal_ml, units.display_to_ml),
             "pregnancy_due_date": data["pregnancy_due_date"],
             "conditions": data["conditions"],
         }
@@ -135,28 +163,47 @@ PresetFormSet = forms.formset_factory(PresetForm, extra=1, max_num=6, absolute_m
 
 def presets_initial(presets: list[dict], user) -> list[dict]:
     return [
-        {"label": p["label"], "amount": units.ml_to_display(p["volume_ml"], user), "beverage": p["beverage"]}
+        {
+            "label": p["label"],
+            "amount": units.ml_to_display(p["volume_ml"], user),
+            "beverage": p["beverage"],
+            "volume_ml": p["volume_ml"],
+        }
         for p in presets
     ]
 
 
 def presets_from(formset, user) -> list[dict]:
-    return [
-        {
-            "label": f.cleaned_data["label"].strip(),
-            "volume_ml": units.display_to_ml(f.cleaned_data["amount"], user),
-            "beverage": f.cleaned_data["beverage"],
-        }
-        for f in formset.forms
-        if f.cleaned_data.get("label") and f.cleaned_data.get("amount") is not None
-    ]
+    """Presets are stored in ml. An amount left as it was shown keeps its stored ml, so
+    the 250 ml glass stays 250 ml through any number of saves in fl oz (8.5 fl oz would
+    convert back to 251 ml)."""
+    presets = []
+    for f in formset.forms:
+        data = f.cleaned_data
+        if not data.get("label") or data.get("amount") is None:
+            continue
+        unchanged = "volume_ml" in f.initial and data["amount"] == f.initial.get("amount")
+        presets.append(
+            {
+                "label": data["label"].strip(),
+                "volume_ml": f.initial["volume_ml"] if unchanged else units.display_to_ml(data["amount"], user),
+                "beverage": data["beverage"],
+            }
+        )
+    return presets
 
 
 class MedicationForm(forms.ModelForm):
     class Meta:
         model = Medication
-        fields = ["name", "drug_class", "started_on", "stopped_on"]
-        labels = {"drug_class": "Kind of medicine", "started_on": "Started on", "stopped_on": "Stopped on"}
+        fields = ["name", "drug_class", "regular", "started_on", "stopped_on"]
+        labels = {
+            "drug_class": "Kind of medicine or supplement",
+            "regular": "I take it every day (a one-tap “took it” on Today)",
+            "started_on": "Started on",
+            "stopped_on": "Stopped on",
+        }
+        help_texts = {"drug_class": "Quinine: take it only as a doctor prescribed it (see the note once added)."}
         widgets = {
             "started_on": forms.DateInput(attrs={"type": "date"}),
             "stopped_on": forms.DateInput(attrs={"type": "date"}),

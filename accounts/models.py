@@ -12,6 +12,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.module_loading import import_string
 
 from tracker.diary import DEFAULT_DAY_START
+from tracker.logbook.night import DEFAULT_SLEEP_END, DEFAULT_SLEEP_START
 
 
 def validate_timezone(value: str) -> None:
@@ -80,7 +81,27 @@ class DrugClass(models.TextChoices):
     ANTIBIOTIC = "antibiotic", "Antibiotic"
     ANTI_INFLAMMATORY = "anti_inflammatory", "Anti-inflammatory"
     PAINKILLER = "painkiller", "Pain medication"
-    OTHER = "other", "Other"
+    # Supplements and remedies people take for cramps: each is its own factor in the reports.
+    MAGNESIUM = "magnesium", "Magnesium supplement"
+    POTASSIUM = "potassium", "Potassium supplement"
+    ELECTROLYTES = "electrolytes", "Electrolytes / oral rehydration"
+    QUININE = "quinine", "Quinine"
+    VITAMIN_B = "vitamin_b", "Vitamin B"
+    VITAMIN_D = "vitamin_d", "Vitamin D"
+    CALCIUM = "calcium", "Calcium supplement"
+    OTHER_SUPPLEMENT = "other_supplement", "Other supplement"
+    OTHER = "other", "Other medicine"
+
+
+# Shown wherever a medicine of that class is added or listed.
+SAFETY_NOTES = {
+    DrugClass.QUININE: (
+        "Quinine is not recommended for ordinary leg cramps: it can cause rare but serious side effects "
+        "(bleeding and blood problems, irregular heartbeat, severe allergic reactions). Take it only as a "
+        "doctor prescribed it, and see a doctor at once if you bruise or bleed easily, feel your heart race, "
+        "or get a rash or fever."
+    ),
+}
 
 
 class UserManager(BaseUserManager):
@@ -115,6 +136,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     day_starts_at = models.TimeField(default=DEFAULT_DAY_START)
+    # The usual sleep window, local wall clock: a cramp inside it is a night cramp
+    # (tracker.logbook.night). End before start means it crosses midnight.
+    sleep_starts_at = models.TimeField(default=DEFAULT_SLEEP_START)
+    sleep_ends_at = models.TimeField(default=DEFAULT_SLEEP_END)
     units = models.CharField(max_length=8, choices=Units.choices, default=Units.METRIC)
     week_starts_on = models.CharField(max_length=8, choices=WeekStart.choices, default=WeekStart.MONDAY)
     body_weight_kg = models.DecimalField(
@@ -150,6 +175,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.email
 
+    def clean(self):
+        super().clean()
+        if self.sleep_starts_at is not None and self.sleep_starts_at == self.sleep_ends_at:
+            raise ValidationError({"sleep_ends_at": "The sleep window must end at another time than it starts."})
+
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
@@ -184,6 +214,8 @@ class Medication(models.Model):
     drug_class = models.CharField(max_length=32, choices=DrugClass.choices)
     started_on = models.DateField(null=True, blank=True)
     stopped_on = models.DateField(null=True, blank=True)
+    # Taken every day: Today offers a one-tap "took it".
+    regular = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MedicationQuerySet.as_manager()
@@ -201,6 +233,10 @@ class Medication(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def safety_note(self) -> str:
+        return SAFETY_NOTES.get(self.drug_class, "")
 
     def clean(self):
         if self.started_on and self.stopped_on and self.stopped_on < self.started_on:

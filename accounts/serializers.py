@@ -58,6 +58,14 @@ class ProfileSerializer(StrictModelSerializer):
         required=False,
         help_text='Local time the diary day starts, "HH:MM" (a cramp before it counts for the day before).',
     )
+    sleep_starts_at = HourMinuteField(
+        required=False, help_text='When you usually go to sleep, local "HH:MM" (default 23:00).'
+    )
+    sleep_ends_at = HourMinuteField(
+        required=False,
+        help_text='When you usually get up, local "HH:MM" (default 07:00). A cramp that starts between the two '
+        "counts as a night cramp unless its context says you were up.",
+    )
     conditions = choice_list(Condition)
     suggested_goal_ml = serializers.IntegerField(read_only=True)
     goal_ml = serializers.IntegerField(read_only=True, help_text="daily_goal_ml if set, else suggested_goal_ml.")
@@ -70,6 +78,8 @@ class ProfileSerializer(StrictModelSerializer):
             "email_verified",
             "timezone",
             "day_starts_at",
+            "sleep_starts_at",
+            "sleep_ends_at",
             "units",
             "week_starts_on",
             "daily_goal_ml",
@@ -95,7 +105,10 @@ class DetailSerializer(serializers.Serializer):
 
 
 class MedicationSerializer(StrictModelSerializer):
+    safety_note = serializers.CharField(read_only=True, help_text='Safety wording to show with this medicine, or "".')
+
     class Meta:
         model = Medication
-        fields = ["id", "name", "drug_class", "started_on", "stopped_on"]
-        read_only_fields = ["id"]
+        fields = ["id", "name", "drug_class", "regular", "started_on", "stopped_on", "safety_note"]
+        read_only_fields = ["id", "safety_note"]
+        extra_kwargs = {"regular": {"help_text": "Taken every day: the Today page offers a one-tap dose."}}

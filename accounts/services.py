@@ -82,9 +82,9 @@ def email_verify(*, token: str) -> User:
 
 
 def profile_update(*, user: User, **fields) -> User:
-    """Update profile fields. A change of timezone or day start recomputes the stored
-    diary days of every row, in the background."""
-    days_move = _changes(user, fields, ("timezone", "day_starts_at"))
+    """Update profile fields. A change of timezone, day start or sleep window recomputes
+    the stored diary days and night flags of every row, in the background."""
+    days_move = _changes(user, fields, DIARY_PROFILE_FIELDS)
     reports_move = _changes(user, fields, REPORTED_PROFILE_FIELDS)
     for name, value in fields.items():
         setattr(user, name, value)
@@ -102,6 +102,8 @@ def profile_update(*, user: User, **fields) -> User:
     return user
 
 
+# Profile fields the stored diary day and night flag are computed from.
+DIARY_PROFILE_FIELDS = ("timezone", "day_starts_at", "sleep_starts_at", "sleep_ends_at")
 # Profile fields the weekly reports read (the goal and what it is computed from).
 REPORTED_PROFILE_FIELDS = ("daily_goal_ml", "body_weight_kg", "pregnancy_due_date", "conditions")
 
@@ -229,6 +231,8 @@ PROFILE_FIELDS = [
     "date_joined",
     "timezone",
     "day_starts_at",
+    "sleep_starts_at",
+    "sleep_ends_at",
     "units",
     "week_starts_on",
     "body_weight_kg",

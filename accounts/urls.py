@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("settings/", views.settings_view, name="settings"),
+    path("settings/timezone/", views.timezone_update, name="timezone-update"),
     path("settings/medications/", views.medications, name="medications"),
     path("settings/medications/<int:pk>/", views.medication_edit, name="medication-edit"),
     path("settings/medications/<int:pk>/stop/", views.medication_stop, name="medication-stop"),

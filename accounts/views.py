@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import services
@@ -95,14 +97,14 @@ def settings_view(request):
         prefix="presets",
     )
     if request.method == "POST" and form.is_valid() and presets.is_valid():
-        old_zone, old_start = user.timezone, user.day_starts_at
+        old_diary = [getattr(user, name) for name in services.DIARY_PROFILE_FIELDS]
         try:
             services.profile_update(user=user, drink_presets=presets_from(presets, user), **form.service_fields())
         except ValidationError as error:
             user.refresh_from_db()
             add_service_errors(form, error, rename=ProfileForm.rename)
         else:
-            if (user.timezone, user.day_starts_at) != (old_zone, old_start):
+            if [getattr(user, name) for name in services.DIARY_PROFILE_FIELDS] != old_diary:
                 messages.info(request, "Saved. Your past entries are being moved to the right diary days.")
             else:
                 messages.success(request, "Settings saved.")
@@ -116,15 +118,35 @@ def settings_view(request):
 
 
 @login_required
+@require_POST
+def timezone_update(request):
+    """The travel banner's "Use <zone>": only the timezone changes."""
+    zone = request.POST.get("timezone", "")
+    try:
+        services.profile_update(user=request.user, timezone=zone)
+    except ValidationError:
+        request.user.refresh_from_db()
+        messages.error(request, "That timezone is not one we know; choose it in Settings.")
+    else:
+        messages.info(request, f"Your diary now keeps time in {zone}. Past entries are being re-filed.")
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("today")
+    return redirect(target)
+
+
+@login_required
 def medications(request):
     form = MedicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.medication_create(user=request.user, **form.cleaned_data)
+            medication = services.medication_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"Added {form.cleaned_data['name']}.")
+            if medication.safety_note:
+                messages.warning(request, medication.safety_note)
             return redirect("medications")
     rows = Medication.objects.for_user(request.user)
     return render(

@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection, connections
 
-    from reminders import services
+    from reminders import dispatch
     from tracker.celery import app
 
     # Route delivery tasks to a queue of our own, so the bench touches nothing else on the broker.
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(3)  # let the workers connect before the clock starts
 
         t0 = time.perf_counter()
-        result = services.reminders_dispatch(now=max(dt.datetime.now(dt.UTC), slot))
+        result = dispatch.reminders_dispatch(now=max(dt.datetime.now(dt.UTC), slot))
         t1 = time.perf_counter()
         print(
             f"dispatch: claimed {result.plans_claimed:,} plans, recorded {result.deliveries_created:,} deliveries, "

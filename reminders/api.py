@@ -1,12 +1,12 @@
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reminders import channel_setup, services
-from reminders.models import CHANNEL_NAMES, Delivery, Notification, Plan
-from tracker.api import HourMinuteField, StrictModelSerializer, StrictSerializerMixin
+from reminders import channel_setup, events, inbox, plans
+from reminders.models import CHANNEL_NAMES, Delivery, Notification, Plan, PushSubscription
+from tracker.api import AwareDateTimeField, HourMinuteField, StrictModelSerializer, StrictSerializerMixin
 
 
 class PlanSerializer(StrictModelSerializer):
@@ -14,14 +14,16 @@ class PlanSerializer(StrictModelSerializer):
     window_end = HourMinuteField()
     channels = serializers.ListField(child=serializers.ChoiceField(choices=CHANNEL_NAMES), required=False)
     quiet_days = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), required=False)
+    # With its offset; how far ahead is the service's rule (plans.plan_update).
+    snoozed_until = AwareDateTimeField(required=False, allow_null=True)
 
     class Meta:
         model = Plan
-        fields = [*services.PLAN_FIELDS, "next_due_at"]
+        fields = [*plans.PLAN_FIELDS, "next_due_at"]
         read_only_fields = ["next_due_at"]
 
     def update(self, instance, validated_data):
-        return services.plan_update(plan=instance, **validated_data)
+        return plans.plan_update(plan=instance, **validated_data)
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -43,7 +45,7 @@ class PlanView(generics.RetrieveUpdateAPIView):
     queryset = Plan.objects.none()  # names the model for the schema; the object is the user's own plan
 
     def get_object(self):
-        return services.plan_get(user=self.request.user)
+        return plans.plan_get(user=self.request.user)
 
 
 class DeliveryList(generics.ListAPIView):
@@ -57,8 +59,11 @@ class DeliveryList(generics.ListAPIView):
 class TestReminderView(APIView):
     @extend_schema(request=None, responses={202: DeliverySerializer(many=True)})
     def post(self, request):
-        with transaction.atomic():
-            rows = services.delivery_test_send(user=request.user)
+        try:
+            with transaction.atomic():
+                rows = events.delivery_test_send(user=request.user)
+        except events.SendTooSoon as too_soon:
+            raise exceptions.Throttled(wait=too_soon.retry_after, detail="One test reminder a minute.") from too_soon
         return Response(DeliverySerializer(rows, many=True).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -74,14 +79,22 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, viewse
         return qs
 
 
-class PushSubscriptionSerializer(StrictSerializerMixin, serializers.Serializer):
-    endpoint = serializers.URLField(max_length=1000)
-    keys = serializers.DictField(child=serializers.CharField(max_length=200), required=False)
+def _model_max_length(name: str) -> int:
+    return PushSubscription._meta.get_field(name).max_length
 
-    def validate_keys(self, value):
-        if not value.get("p256dh") or not value.get("auth"):
-            raise serializers.ValidationError("Give both p256dh and auth.")
-        return value
+
+BASE64URL = r"^[A-Za-z0-9_-]+={0,2}$"
+
+
+class PushKeysSerializer(StrictSerializerMixin, serializers.Serializer):
+    # As long as the columns that store them: a longer key is a 400, not a database error.
+    p256dh = serializers.RegexField(BASE64URL, max_length=_model_max_length("p256dh"))
+    auth = serializers.RegexField(BASE64URL, max_length=_model_max_length("auth"))
+
+
+class PushSubscriptionSerializer(StrictSerializerMixin, serializers.Serializer):
+    endpoint = serializers.URLField(max_length=_model_max_length("endpoint"))
+    keys = PushKeysSerializer(required=False)
 
 
 class PushSubscriptionView(APIView):
@@ -92,6 +105,7 @@ class PushSubscriptionView(APIView):
         keys = serializer.validated_data.get("keys") or {}
         if not keys:
             raise serializers.ValidationError({"keys": ["Give both p256dh and auth."]})
+        # Subscribing is the user's whole answer: push joins the plan's channels too.
         channel_setup.push_enable(
             user=request.user, endpoint=serializer.validated_data["endpoint"], p256dh=keys["p256dh"], auth=keys["auth"]
         )
@@ -101,7 +115,7 @@ class PushSubscriptionView(APIView):
     def delete(self, request):
         serializer = PushSubscriptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.push_unsubscribe(user=request.user, endpoint=serializer.validated_data["endpoint"])
+        inbox.push_unsubscribe(user=request.user, endpoint=serializer.validated_data["endpoint"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -115,5 +129,5 @@ class WebhookSecretView(APIView):
 
     @extend_schema(request=None, responses={201: WebhookSecretSerializer})
     def post(self, request):
-        secret = channel_setup.webhook_secret_rotate(plan=services.plan_get(user=request.user))
+        secret = channel_setup.webhook_secret_rotate(plan=plans.plan_get(user=request.user))
         return Response({"webhook_secret": secret}, status=status.HTTP_201_CREATED)

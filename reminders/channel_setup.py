@@ -3,7 +3,7 @@ step, and the webhook signing secret, which is shown once and can be replaced.""
 
 from django.db import transaction
 
-from reminders import services
+from reminders import inbox, plans
 from reminders.models import Plan, PushSubscription, new_secret
 
 
@@ -11,10 +11,10 @@ def push_enable(*, user, endpoint: str, p256dh: str, auth: str) -> PushSubscript
     """Subscribe this browser and add push to the plan's channels: allowing
     notifications is the user's whole answer, with no second box to tick."""
     with transaction.atomic():
-        subscription = services.push_subscribe(user=user, endpoint=endpoint, p256dh=p256dh, auth=auth)
-        plan = services.plan_get(user=user)
+        subscription = inbox.push_subscribe(user=user, endpoint=endpoint, p256dh=p256dh, auth=auth)
+        plan = plans.plan_get(user=user)
         if "push" not in plan.channels:
-            services.plan_update(plan=plan, channels=[*plan.channels, "push"])
+            plans.plan_update(plan=plan, channels=[*plan.channels, "push"])
     return subscription
 
 

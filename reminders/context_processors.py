@@ -1,5 +1,5 @@
 from reminders.models import Notification
-from reminders.services import plan_get
+from reminders.plans import plan_get
 
 _PLAN_CHECKED = "reminders_plan_checked"
 

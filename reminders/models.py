@@ -77,6 +77,8 @@ class Plan(models.Model):
     next_prompt = models.CharField(max_length=8, choices=Prompt.choices, default=Prompt.DRINK)
     # Set by the dispatcher run that moved next_due_at, so it can read back its own claims.
     dispatch_token = models.CharField(max_length=32, blank=True, default="")
+    # The last test reminder: one a minute, claimed with a conditional UPDATE.
+    test_sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PlanQuerySet.as_manager()
@@ -131,6 +133,10 @@ class Delivery(models.Model):
     claim_token = models.CharField(max_length=32, blank=True, default="")
     # Earliest time of the next attempt (backoff after a transient error).
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    # When a task for this row was last published (null: never, or the publish failed).
+    # The sweep republishes only rows whose last publish is old, so a backlog the
+    # workers are still working through is not published again every minute.
+    queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
     # Event reminders carry their text; scheduled ones are worded when sent.
@@ -205,13 +211,20 @@ class PushSubscriptionQuerySet(models.QuerySet):
 
 
 class PushSubscription(models.Model):
+    """A browser that accepts Web Push for its user. Unique per (user, endpoint): the
+    same browser used by two accounts holds a row for each, and neither can take over
+    or move the other's."""
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    endpoint = models.URLField(max_length=1000, unique=True)
+    endpoint = models.URLField(max_length=1000)
     p256dh = models.CharField(max_length=200)
     auth = models.CharField(max_length=100)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = PushSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "endpoint"], name="push_subscription_once_per_user")]
 
     def __str__(self):
         return self.endpoint[:60]

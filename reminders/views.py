@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reminders import channel_setup, services
+from reminders import actions, channel_setup, events, inbox, links, plans
 from reminders.forms import CHANNEL_SHORT_LABELS, PlanForm
 from reminders.models import Delivery, Notification
 
@@ -33,11 +33,11 @@ def _settings_page(request, form, plan, *, new_secret: str = "", status: int = 2
 
 @login_required
 def plan_settings(request):
-    plan = services.plan_get(user=request.user)
+    plan = plans.plan_get(user=request.user)
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
         try:
-            services.plan_update(plan=plan, **{name: form.cleaned_data[name] for name in form.Meta.fields})
+            plans.plan_update(plan=plan, **{name: form.cleaned_data[name] for name in form.Meta.fields})
         except ValidationError as error:
             for name, errors in error.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)
@@ -53,7 +53,7 @@ def plan_settings(request):
 @require_POST
 def webhook_secret_rotate(request):
     # The answer to this POST is the only page that shows the secret.
-    plan = services.plan_get(user=request.user)
+    plan = plans.plan_get(user=request.user)
     secret = channel_setup.webhook_secret_rotate(plan=plan)
     return _settings_page(request, PlanForm(instance=plan), plan, new_secret=secret)
 
@@ -69,7 +69,14 @@ def _back(request, default: str):
 @require_POST
 def test_send(request):
     try:
-        rows = services.delivery_test_send(user=request.user)
+        rows = events.delivery_test_send(user=request.user)
+    except events.SendTooSoon as too_soon:
+        # The page again, saying when to try; 429 so scripts and the browser know too.
+        messages.error(request, str(too_soon))
+        plan = plans.plan_get(user=request.user)
+        response = _settings_page(request, plan=plan, form=PlanForm(instance=plan), status=429)
+        response["Retry-After"] = str(too_soon.retry_after)
+        return response
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -81,16 +88,16 @@ def test_send(request):
 @login_required
 @require_POST
 def snooze(request):
-    plan = services.plan_get(user=request.user)
+    plan = plans.plan_get(user=request.user)
     choice = request.POST.get("for")
     if choice == "hour":
-        services.plan_snooze_for(plan=plan)
+        plans.plan_snooze_for(plan=plan)
         messages.success(request, "Reminders snoozed for an hour.")
     elif choice == "today":
-        services.plan_snooze_rest_of_day(plan=plan)
+        plans.plan_snooze_rest_of_day(plan=plan)
         messages.success(request, "Reminders snoozed for the rest of today.")
     else:
-        services.plan_snooze(plan=plan, until=None)
+        plans.plan_snooze(plan=plan, until=None)
         messages.success(request, "Reminders resumed.")
     return redirect("reminders-settings")
 
@@ -98,7 +105,7 @@ def snooze(request):
 @login_required
 def notification_list(request):
     if request.method == "POST":
-        services.notifications_mark_read(user=request.user)
+        inbox.notifications_mark_read(user=request.user)
         return redirect("notifications")
     notifications = list(Notification.objects.for_user(request.user)[:50])
     return render(request, "reminders/notifications.html", {"notifications": notifications})
@@ -112,8 +119,8 @@ def notification_list(request):
 @require_http_methods(["GET", "POST"])
 def action(request, action, token):
     try:
-        request_ = services.action_read(action=action, token=token)
-    except services.ActionRefused as refused:
+        request_ = links.action_read(action=action, token=token)
+    except links.ActionRefused as refused:
         return render(request, "reminders/action_refused.html", {"reason": str(refused)}, status=400)
     if request.method == "GET":
         return render(request, "reminders/action_confirm.html", {"action": action, "request_": request_})
@@ -121,8 +128,8 @@ def action(request, action, token):
     # answer as a short confirmation: it asks for JSON.
     wants_json = "application/json" in request.headers.get("Accept", "")
     try:
-        done, text = services.action_perform(action=action, token=token)
-    except services.ActionRefused as refused:
+        done, text = actions.action_perform(action=action, token=token)
+    except links.ActionRefused as refused:
         if wants_json:
             return JsonResponse({"done": False, "text": str(refused)}, status=400)
         return render(request, "reminders/action_refused.html", {"reason": str(refused)}, status=400)
@@ -136,10 +143,10 @@ def action(request, action, token):
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     try:
-        services.unsubscribe_read(token=token)
-    except services.ActionRefused as refused:
+        links.unsubscribe_read(token=token)
+    except links.ActionRefused as refused:
         return render(request, "reminders/action_refused.html", {"reason": str(refused)}, status=400)
     if request.method == "POST":
-        services.email_unsubscribe(token=token)
+        actions.email_unsubscribe(token=token)
         return render(request, "reminders/action_done.html", {"done": True, "text": "Email reminders are off."})
     return render(request, "reminders/unsubscribe.html", {})

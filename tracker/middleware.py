@@ -7,6 +7,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject, empty
 from django.views import defaults
@@ -135,3 +136,30 @@ class RefusalLogMiddleware:
                 user_id if user_id is not None else "-",
             )
         return response
+
+
+class UserTimezoneMiddleware:
+    """Activate the signed-in user's zone for the whole request, so every page, htmx
+    partial and message shows local times, not only what sits inside base.html's
+    {% timezone %} block. API clients authenticated by token get ISO times with an
+    offset, which need no active zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        try:
+            zone = getattr(user, "zone", None) if user is not None and user.is_authenticated else None
+        except DATABASE_ERRORS:
+            # Loading the session or the user needs the database: answer as the views would.
+            log.error("database unavailable method=%s path=%s (loading the user)", request.method, request.path)
+            return database_unavailable(request)
+        if zone is not None:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tracker.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -221,11 +222,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Two queues: "celery" for the dispatcher and in-app delivery (our own database only)
+# and "outbound" for the channels that wait on someone else's server (webhook, push,
+# email), so a slow receiver never holds up the minute tick or an in-app reminder.
+# A worker started without -Q consumes both; the Procfile runs one worker for each.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+OUTBOUND_QUEUE = "outbound"
+CELERY_TASK_QUEUES = {CELERY_TASK_DEFAULT_QUEUE: {}, OUTBOUND_QUEUE: {}}
+CELERY_TASK_ROUTES = {"reminders.tasks.deliver_outbound": {"queue": OUTBOUND_QUEUE}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # One dispatcher every minute claims due reminder plans; safe if two beats run.
     "reminders-dispatch": {"task": "reminders.tasks.dispatch", "schedule": 60.0},
-    # Old deliveries go; health data stays until the user deletes it.
+    # Old deliveries and notifications go; health data stays until the user deletes it.
     "reminders-prune": {"task": "reminders.tasks.prune_deliveries", "schedule": 24 * 3600.0},
     # Weekly reports for users whose local week started (07:00 local) in the last hour.
     "reports-weekly-sweep": {"task": "tracker.reports.tasks.weekly_reports_sweep", "schedule": 3600.0},
@@ -237,6 +246,17 @@ CELERY_BEAT_SCHEDULE = {
 REMINDER_SLOT_EXPIRY_MINUTES = envint("REMINDER_SLOT_EXPIRY_MINUTES", 30)
 # How long a worker holds a claimed delivery; the sweep takes it back after that.
 REMINDER_LEASE_SECONDS = envint("REMINDER_LEASE_SECONDS", 120)
+# The sweep republishes a pending row only when its last publish is this old (a lost
+# message), and at most REMINDER_SWEEP_LIMIT rows a tick, so a backlog that workers are
+# still working through never grows the queue every minute.
+REMINDER_REQUEUE_AFTER_SECONDS = envint("REMINDER_REQUEUE_AFTER_SECONDS", 300)
+REMINDER_SWEEP_LIMIT = envint("REMINDER_SWEEP_LIMIT", 10_000)
+# Notifications shown in the app are kept this long (deliveries 90 days).
+REMINDER_NOTIFICATION_RETENTION_DAYS = envint("REMINDER_NOTIFICATION_RETENTION_DAYS", 90)
+# Celery time limits of one outbound delivery task (one delivery: a few HTTP calls of at
+# most OUTBOUND_DEADLINE_SECONDS each, or one email) and of an in-app chunk.
+REMINDER_OUTBOUND_SOFT_TIME_LIMIT = envint("REMINDER_OUTBOUND_SOFT_TIME_LIMIT", 60)
+REMINDER_CHUNK_SOFT_TIME_LIMIT = envint("REMINDER_CHUNK_SOFT_TIME_LIMIT", 120)
 # Web Push keys: from the environment (production), else from the file `make run` creates
 # on first start (`manage.py vapid_keys --ensure`, var/vapid.json, mode 0600).
 VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
@@ -252,6 +272,10 @@ if not VAPID_KEYS_FROM_ENV:
 VAPID_CLAIM_EMAIL = os.environ.get("VAPID_CLAIM_EMAIL", "mailto:admin@localhost")
 # Webhooks and push endpoints may reach loopback/private hosts only outside production.
 OUTBOUND_ALLOW_PRIVATE = envbool("OUTBOUND_ALLOW_PRIVATE", "False" if PRODUCTION else "True")
+# One webhook or push call, start to finish (connect, TLS, request, answer), whatever
+# the receiver does; at most this much of an answer is read.
+OUTBOUND_DEADLINE_SECONDS = envint("OUTBOUND_DEADLINE_SECONDS", 5)
+OUTBOUND_MAX_RESPONSE_BYTES = envint("OUTBOUND_MAX_RESPONSE_BYTES", 64 * 1024)
 
 REST_FRAMEWORK = {
     # Token first, so an anonymous API call gets 401 with WWW-Authenticate, not 403.

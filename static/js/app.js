@@ -14,6 +14,25 @@
     }
   }
 
+  // Travel: offer to move the diary to this device's zone when they differ. "Keep" hides
+  // the offer for this zone until the browser session ends.
+  function offerTimezone() {
+    var banner = document.querySelector("[data-timezone-banner]");
+    if (!banner) return;
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone || zone === banner.dataset.userTimezone) return;
+    var key = "timezone-kept:" + banner.dataset.userTimezone + ">" + zone;
+    try { if (window.sessionStorage.getItem(key)) return; } catch (e) { /* storage off: always offer */ }
+    banner.querySelectorAll("[data-browser-zone]").forEach(function (el) { el.textContent = zone.replace(/_/g, " "); });
+    banner.querySelector("[data-browser-zone-input]").value = zone;
+    banner.hidden = false;
+    banner.querySelector("[data-dismiss-timezone]").addEventListener("click", function () {
+      banner.hidden = true;
+      try { window.sessionStorage.setItem(key, "1"); } catch (e) { /* nothing to remember it in */ }
+    });
+  }
+
   // Cramp form: reveal the "see a doctor" advice as soon as a red-flag box is ticked.
   // The texts are rendered by the server (hidden); this only chooses which to show.
   function wireRedFlags(root) {
@@ -32,6 +51,45 @@
     }
     inputs.forEach(function (input) { input.addEventListener("change", update); });
     update();
+  }
+
+  // Quick cramp logger: the time picker shows only for a cramp earlier in the night, starts
+  // at a sensible hour for the choice, and "It woke me up" is on for night times. A field
+  // the person touched keeps their value.
+  function wireCrampLogger() {
+    var form = document.querySelector("[data-cramp-logger]");
+    if (!form) return;
+    var time = form.querySelector("input[name='at_time']");
+    var timeBox = form.querySelector("[data-when-time]");
+    var woke = form.querySelector("input[name='woke']");
+    var presets = { tonight: form.dataset.tonight, last_night: form.dataset.lastNight };
+    var nowIsNight = form.dataset.nowIsNight === "1";
+    if (time) time.addEventListener("input", function () { time.dataset.touched = "1"; });
+    if (woke) woke.addEventListener("change", function () { woke.dataset.touched = "1"; });
+    function update(fromUser) {
+      var checked = form.querySelector("input[name='when']:checked");
+      var when = checked ? checked.value : "now";
+      if (timeBox) timeBox.hidden = when === "now";
+      if (fromUser && time && !time.dataset.touched && presets[when]) time.value = presets[when];
+      if (fromUser && woke && !woke.dataset.touched) woke.checked = when !== "now" || nowIsNight;
+    }
+    // Enter in a field is not a severity: only a severity button saves.
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.target.tagName === "INPUT") event.preventDefault();
+    });
+    form.querySelectorAll("input[name='when']").forEach(function (input) {
+      input.addEventListener("change", function () { update(true); });
+    });
+    update(false);
+  }
+
+  // A form with errors: move focus to its summary, so a screen reader hears it first.
+  function focusErrorSummary() {
+    var summary = document.querySelector(".form-errors");
+    if (summary) {
+      summary.setAttribute("tabindex", "-1");
+      summary.focus();
+    }
   }
 
   // After htmx replaces the Today panel, keep keyboard focus on the page.
@@ -92,5 +150,8 @@
     setBrowserTimezone();
     wireRedFlags(document);
     wireNavMenu();
+    wireCrampLogger();
+    offerTimezone();
+    focusErrorSummary();
   });
 })();

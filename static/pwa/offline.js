@@ -108,7 +108,12 @@
       var body = { day: day };
       Array.prototype.forEach.call(form.elements, function (el) {
         if (!el.name || el.name === "csrfmiddlewaretoken" || el.type === "submit" || el.type === "button") return;
-        if (LIST_FIELDS.indexOf(el.name) !== -1) {
+        if (el.type === "radio") {
+          // The page's chips: only the chosen one counts, and "Not sure" (empty) is no answer.
+          if (!el.checked || el.value === "") return;
+          if (el.name === "cramps") body.no_cramps = el.value === "no";  // as CheckInForm maps it
+          else body[el.name] = isNaN(Number(el.value)) ? el.value : Number(el.value);  // the API wants numbers
+        } else if (LIST_FIELDS.indexOf(el.name) !== -1) {
           body[el.name] = body[el.name] || [];
           if (el.checked) body[el.name].push(el.value);
         } else if (el.type === "checkbox") {

@@ -16,7 +16,7 @@ from django.test import Client
 
 from accounts.models import ApiToken, IdempotencyKey, Medication
 from accounts.services import EXPORT_EXCLUDED_MODELS, api_token_create, user_owned_models
-from reminders import services as reminder_services
+from reminders import plans as reminder_plans
 from reminders.models import ActionUse, Delivery, Notification, PushSubscription
 from reminders.models import Plan as ReminderPlan
 from tests.conftest import PASSWORD, token_client
@@ -28,7 +28,8 @@ from tests.factories import (
     IntakeFactory,
     MedicationFactory,
 )
-from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
+from tracker.logbook import services as logbook_services
+from tracker.logbook.models import Activity, CheckIn, DeletedEntry, Dose, Episode, Intake
 from tracker.reports.models import WeeklySnapshot
 
 NOW = dt.datetime(2026, 11, 10, 12, 0, tzinfo=dt.UTC)
@@ -50,7 +51,8 @@ ROW_MAKERS = {
     Activity: lambda user: ActivityFactory(user=user),
     Dose: lambda user: DoseFactory(user=user),
     CheckIn: lambda user: CheckInFactory(user=user),
-    ReminderPlan: lambda user: reminder_services.plan_get(user=user),
+    DeletedEntry: lambda user: logbook_services.entry_delete(entry=IntakeFactory(user=user, volume_ml=123)),
+    ReminderPlan: lambda user: reminder_plans.plan_get(user=user),
     Delivery: lambda user: Delivery.objects.create(user=user, slot=NOW, channel="in_app"),
     Notification: lambda user: Notification.objects.create(user=user, title="Time to drink", body="250 ml?"),
     PushSubscription: lambda user: PushSubscription.objects.create(

@@ -50,7 +50,9 @@ def test_entries_made_offline_sync_once_when_the_connection_returns(alice_page, 
     page.get_by_role("button", name="Severity 6, save").click()
     expect(saved_offline(page)).to_contain_text("a cramp (foot, severity 6)")
     page.goto("/checkin/")
-    page.get_by_label("Hours of sleep").fill("6.5")
+    # The check-in is tap chips (radios): only the chosen ones go in the queued entry.
+    page.get_by_text("Yes, I had cramps", exact=True).click()  # the cramp above
+    page.get_by_role("group", name="Hours of sleep").get_by_text("6", exact=True).click()
     page.get_by_role("button", name="Save check-in").click()
     expect(saved_offline(page)).to_contain_text("the check-in for")
 
@@ -69,7 +71,7 @@ def test_entries_made_offline_sync_once_when_the_connection_returns(alice_page, 
     episode = Episode.objects.for_user(alice).get()
     assert (episode.muscle, episode.severity, episode.duration_seconds) == ("foot", 6, 60)
     checkin = CheckIn.objects.for_user(alice).get()
-    assert checkin.sleep_hours == 6.5
+    assert checkin.sleep_hours == 6 and not checkin.no_cramps and checkin.sitting_hours is None
 
     # The same entries sent again, as after an answer lost on the way back: the API
     # replays its first answer for each key and nothing is logged twice.

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.utils import timezone
 
-from reminders import push, services
+from reminders import actions, dispatch, push, sending
 from reminders.models import Delivery, Kind, PushSubscription, Status
 from tests.pwa.test_install import wait_for_worker
 from tests.reminders.conftest import make_plan
@@ -77,12 +77,12 @@ def endpoint(vapid):
 @pytest.fixture
 def no_broker(monkeypatch):
     # The test sends its delivery in this process; nothing else should be published.
-    monkeypatch.setattr(services, "deliveries_enqueue", lambda **kw: 0)
+    monkeypatch.setattr(dispatch, "deliveries_enqueue", lambda **kw: 0)
 
 
 def push_a_reminder(user, endpoint) -> str:
     row = Delivery.objects.create(user=user, kind=Kind.TEST, slot=timezone.now(), channel="push")
-    services.deliveries_send(delivery_ids=[row.id])
+    sending.deliveries_send(delivery_ids=[row.id])
     row.refresh_from_db()
     assert row.status == Status.SENT, row.error
     return endpoint.messages[-1]
@@ -99,7 +99,7 @@ def test_the_push_payload_offers_the_first_preset_in_the_users_units(endpoint, n
     assert [a["title"] for a in data["actions"]] == ["Drank 12 fl oz electrolyte drink", "Snooze 1 h"]
     # The link logs what the preset names.
     drink = data["actions"][0]["url"].removeprefix("http://testserver")
-    done, text = services.action_perform(action="drink", token=drink.split("/")[3])
+    done, text = actions.action_perform(action="drink", token=drink.split("/")[3])
     assert done and text == "Logged 12 fl oz of electrolyte drink."
     intake = Intake.objects.for_user(alice).get()
     assert (intake.volume_ml, intake.beverage) == (355, "electrolyte_drink")

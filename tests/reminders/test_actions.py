@@ -8,7 +8,7 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from reminders import services
+from reminders import dispatch, links
 from reminders.models import Plan
 from tests.reminders.conftest import make_plan
 from tracker.logbook.models import Intake
@@ -16,11 +16,11 @@ from tracker.logbook.models import Intake
 
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
-    monkeypatch.setattr(services, "deliveries_enqueue", lambda **kw: 0)
+    monkeypatch.setattr(dispatch, "deliveries_enqueue", lambda **kw: 0)
 
 
 def drink_path(user, slot=None, ml=250):
-    url = services.action_url(user_id=user.id, slot=slot or timezone.now(), action="drink", ml=ml)
+    url = links.action_url(user_id=user.id, slot=slot or timezone.now(), action="drink", ml=ml)
     return url.replace("http://testserver", "")
 
 
@@ -96,7 +96,7 @@ def test_an_expired_link_is_refused(alice):
 
 def test_the_snooze_link_snoozes_for_an_hour(alice):
     make_plan(alice)
-    path = services.action_url(user_id=alice.id, slot=timezone.now(), action="snooze").replace("http://testserver", "")
+    path = links.action_url(user_id=alice.id, slot=timezone.now(), action="snooze").replace("http://testserver", "")
     Client().post(path)
     plan = Plan.objects.get(user=alice)
     assert dt.timedelta(minutes=59) < plan.snoozed_until - timezone.now() <= dt.timedelta(hours=1)

@@ -3,14 +3,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from reminders import services
+from reminders import dispatch, plans
 from reminders.models import Delivery, Kind, Notification, Plan
 from tests.factories import ActivityFactory, EpisodeFactory
 
 
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
-    monkeypatch.setattr(services, "deliveries_enqueue", lambda **kw: 0)
+    monkeypatch.setattr(dispatch, "deliveries_enqueue", lambda **kw: 0)
 
 
 def test_a_new_users_plan_is_on_with_in_app_reminders(alice_api):
@@ -170,13 +170,13 @@ def events(user):
 def test_vigorous_exercise_brings_an_electrolyte_cue(alice, django_capture_on_commit_callbacks):
     from tracker.logbook.advice import ELECTROLYTE_CUE
 
-    services.plan_get(user=alice)
+    plans.plan_get(user=alice)
     ActivityFactory(user=alice, intensity="vigorous", started_at=timezone.now() - dt.timedelta(minutes=40))
     assert [p["text"] for p in events(alice)] == [ELECTROLYTE_CUE]
 
 
 def test_light_exercise_without_sweating_brings_nothing(alice):
-    services.plan_get(user=alice)
+    plans.plan_get(user=alice)
     ActivityFactory(user=alice, intensity="light", heavy_sweating=False)
     assert events(alice) == []
 
@@ -184,14 +184,14 @@ def test_light_exercise_without_sweating_brings_nothing(alice):
 def test_a_cramp_brings_tips_and_the_red_flag_message(alice):
     from tracker.logbook.advice import CRAMP_TIPS, SEVERE_DEHYDRATION_MESSAGE
 
-    services.plan_get(user=alice)
+    plans.plan_get(user=alice)
     EpisodeFactory(user=alice, symptoms=["fainting"], started_at=timezone.now() - dt.timedelta(minutes=5))
     [payload] = events(alice)
     assert payload["text"].splitlines() == [SEVERE_DEHYDRATION_MESSAGE, *CRAMP_TIPS]
 
 
 def test_entries_backfilled_more_than_two_hours_later_bring_nothing(alice):
-    services.plan_get(user=alice)
+    plans.plan_get(user=alice)
     EpisodeFactory(user=alice, started_at=timezone.now() - dt.timedelta(hours=3))
     ActivityFactory(
         user=alice, intensity="vigorous", duration_minutes=30, started_at=timezone.now() - dt.timedelta(hours=3)

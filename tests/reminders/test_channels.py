@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from django.utils import timezone
 
-from reminders import services
+from reminders import dispatch, inbox, plans, sending
 from reminders.models import Delivery, Kind, PushSubscription, Status
 from tests.reminders.conftest import make_plan
 
@@ -37,12 +37,12 @@ def unb64u(text: str) -> bytes:
 
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
-    monkeypatch.setattr(services, "deliveries_enqueue", lambda **kw: 0)
+    monkeypatch.setattr(dispatch, "deliveries_enqueue", lambda **kw: 0)
 
 
 def send_test(user, channel) -> Delivery:
     row = Delivery.objects.create(user=user, kind=Kind.TEST, slot=timezone.now(), channel=channel)
-    services.deliveries_send(delivery_ids=[row.id])
+    sending.deliveries_send(delivery_ids=[row.id])
     row.refresh_from_db()
     return row
 
@@ -230,7 +230,7 @@ def test_the_webhook_is_signed_with_the_plans_secret_and_carries_an_idempotency_
 
     receiver = Receiver(check)
     try:
-        services.plan_update(plan=plan, webhook_url=f"http://127.0.0.1:{receiver.port}/hook")
+        plans.plan_update(plan=plan, webhook_url=f"http://127.0.0.1:{receiver.port}/hook")
         row = send_test(alice, "webhook")
     finally:
         receiver.close()
@@ -284,7 +284,7 @@ def test_in_production_plain_http_and_private_push_endpoints_are_refused(product
     with pytest.raises(ValidationError):
         make_plan(alice, channels=["webhook"], webhook_url="http://example.com/hook")
     with pytest.raises(ValidationError):
-        services.push_subscribe(user=alice, endpoint="http://127.0.0.1:9/push", p256dh="x", auth="y")
+        inbox.push_subscribe(user=alice, endpoint="http://127.0.0.1:9/push", p256dh="x", auth="y")
     key = ec.generate_private_key(ec.SECP256R1())
     PushSubscription.objects.create(
         user=alice,

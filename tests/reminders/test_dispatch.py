@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.db import connections
 
-from reminders import services
+from reminders import dispatch, plans, sending
 from reminders.models import Delivery, Notification, Plan, Status
 from tests.factories import IntakeFactory, UserFactory
 from tests.reminders.conftest import make_plan
@@ -23,23 +23,23 @@ def no_broker(monkeypatch):
     # These tests drive the services directly; publishing is covered by the worker tests.
     published = []
 
-    def enqueue(*, delivery_ids, countdown=None):
+    def enqueue(*, delivery_ids, outbound=False, countdown=None):
         published.append(delivery_ids)
         return 0
 
-    monkeypatch.setattr(services, "deliveries_enqueue", enqueue)
+    monkeypatch.setattr(dispatch, "deliveries_enqueue", enqueue)
     return published
 
 
 def dispatch_at(when):
     with time_machine.travel(when, tick=False):
-        return services.reminders_dispatch(now=when.astimezone(dt.UTC))
+        return dispatch.reminders_dispatch(now=when.astimezone(dt.UTC))
 
 
 def send_at(when, ids=None):
     with time_machine.travel(when, tick=False):
         ids = ids if ids is not None else list(Delivery.objects.values_list("id", flat=True))
-        return services.deliveries_send(delivery_ids=ids)
+        return sending.deliveries_send(delivery_ids=ids)
 
 
 @pytest.fixture
@@ -77,16 +77,16 @@ def test_rerunning_the_same_minute_creates_no_duplicates(plan, alice):
 
 def test_a_dispatcher_that_read_plans_another_one_then_claimed_creates_nothing(plan, alice, monkeypatch):
     # The race made deterministic: B runs to the end between A's read and A's claim.
-    real_next = services._next_for
+    real_next = plans.next_slot_for
     calls = []
 
     def next_for_with_b_in_between(p, *, after, zone=None):
         if not calls:
             calls.append(None)
-            calls[0] = services.reminders_dispatch(now=after)
+            calls[0] = dispatch.reminders_dispatch(now=after)
         return real_next(p, after=after, zone=zone)
 
-    monkeypatch.setattr(services, "_next_for", next_for_with_b_in_between)
+    monkeypatch.setattr(plans, "next_slot_for", next_for_with_b_in_between)
     a = dispatch_at(berlin(2026, 6, 10, 8, 0, 20))
     assert calls[0].plans_claimed == 1 and a.plans_claimed == 0
     assert Delivery.objects.for_user(alice).count() == 2
@@ -107,7 +107,7 @@ def test_two_dispatchers_at_once_create_no_duplicates(needs_postgres):
     def run():
         try:
             barrier.wait()
-            results.append(services.reminders_dispatch(now=now))
+            results.append(dispatch.reminders_dispatch(now=now))
         except Exception as error:  # surfaced below
             errors.append(error)
         finally:
@@ -197,7 +197,7 @@ def test_the_first_reminder_of_the_window_is_sent_though_nothing_is_due_yet(in_a
 
 def test_without_smart_pacing_every_slot_is_sent(in_app_plan, alice):
     with time_machine.travel(berlin(2026, 6, 10, 9, 0), tick=False):
-        services.plan_update(plan=in_app_plan, smart=False)
+        plans.plan_update(plan=in_app_plan, smart=False)
     drink(alice, 2000, berlin(2026, 6, 10, 9, 30))
     dispatch_at(berlin(2026, 6, 10, 10, 0, 5))
     send_at(berlin(2026, 6, 10, 10, 0, 6))
@@ -206,7 +206,7 @@ def test_without_smart_pacing_every_slot_is_sent(in_app_plan, alice):
 
 def test_snoozing_an_hour_skips_the_slots_inside_it(in_app_plan, alice):
     with time_machine.travel(berlin(2026, 6, 10, 10, 5), tick=False):
-        services.plan_snooze_for(plan=in_app_plan)
+        plans.plan_snooze_for(plan=in_app_plan)
     assert in_app_plan.next_due_at == berlin(2026, 6, 10, 12, 0)  # 11:00 falls inside the snooze
     dispatch_at(berlin(2026, 6, 10, 11, 0, 5))
     assert Delivery.objects.count() == 0
@@ -214,13 +214,13 @@ def test_snoozing_an_hour_skips_the_slots_inside_it(in_app_plan, alice):
 
 def test_snoozing_the_rest_of_today_resumes_tomorrow(in_app_plan, alice):
     with time_machine.travel(berlin(2026, 6, 10, 10, 5), tick=False):
-        services.plan_snooze_rest_of_day(plan=in_app_plan)
+        plans.plan_snooze_rest_of_day(plan=in_app_plan)
     assert in_app_plan.next_due_at == berlin(2026, 6, 11, 8, 0)
 
 
 def test_quiet_days_get_no_reminders(in_app_plan, alice):
     with time_machine.travel(berlin(2026, 6, 10, 7, 0), tick=False):
-        services.plan_update(plan=in_app_plan, quiet_days=[2, 3])  # Wednesday, Thursday
+        plans.plan_update(plan=in_app_plan, quiet_days=[2, 3])  # Wednesday, Thursday
     assert in_app_plan.next_due_at == berlin(2026, 6, 12, 8, 0)
     dispatch_at(berlin(2026, 6, 10, 8, 0, 5))
     dispatch_at(berlin(2026, 6, 11, 8, 0, 5))
@@ -238,7 +238,7 @@ def test_the_evening_slot_asks_for_the_checkin_even_when_on_pace(in_app_plan, al
 
 def test_a_disabled_plan_is_not_dispatched(in_app_plan, alice):
     with time_machine.travel(berlin(2026, 6, 10, 7, 0), tick=False):
-        services.plan_update(plan=in_app_plan, enabled=False)
+        plans.plan_update(plan=in_app_plan, enabled=False)
     dispatch_at(berlin(2026, 6, 10, 8, 0, 5))
     assert Delivery.objects.count() == 0
 
@@ -248,8 +248,35 @@ def test_deliveries_older_than_90_days_are_pruned(alice):
     Delivery.objects.filter(pk=old.pk).update(created_at=berlin(2026, 1, 1, 8))
     recent = Delivery.objects.create(user=alice, slot=berlin(2026, 6, 1, 8), channel="in_app")
     with time_machine.travel(berlin(2026, 6, 10, 8), tick=False):
-        assert services.deliveries_prune() == 1
+        assert dispatch.reminders_prune() == (1, 0)
     assert list(Delivery.objects.values_list("id", flat=True)) == [recent.id]
+
+
+def test_pruning_deletes_in_id_bounded_batches_and_notifications_have_a_retention(alice, bob, monkeypatch, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reminders.tasks import prune_deliveries
+
+    monkeypatch.setattr(dispatch, "PRUNE_BATCH", 10)
+    settings.REMINDER_NOTIFICATION_RETENTION_DAYS = 30
+    long_ago = berlin(2026, 1, 1, 8)
+    old = [Delivery(user=alice, kind="test", slot=long_ago, channel="in_app", created_at=long_ago) for _ in range(25)]
+    Delivery.objects.bulk_create(old)
+    kept = Delivery.objects.create(user=bob, slot=berlin(2026, 6, 1, 8), channel="in_app")
+    Notification.objects.bulk_create(
+        [Notification(user=alice, title="old", body="", created_at=berlin(2026, 5, 1, 8)) for _ in range(12)]
+        + [Notification(user=bob, title="recent", body="", delivery=kept, created_at=berlin(2026, 6, 1, 8))]
+    )
+    with time_machine.travel(berlin(2026, 6, 10, 8), tick=False), CaptureQueriesContext(connection) as ctx:
+        prune_deliveries()  # the periodic task
+    assert list(Delivery.objects.values_list("id", flat=True)) == [kept.id]
+    assert list(Notification.objects.values_list("title", flat=True)) == ["recent"]
+    deletes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("DELETE")]
+    # 25 deliveries in batches of at most 10, 12 notifications in two batches: never one
+    # unbounded DELETE of every old row.
+    assert len([sql for sql in deletes if "reminders_delivery" in sql.split("WHERE")[0]]) == 3
+    assert len([sql for sql in deletes if "reminders_notification" in sql.split("WHERE")[0]]) == 2
 
 
 def test_sending_a_chunk_runs_the_same_queries_for_1_and_40_reminders(db):
@@ -266,13 +293,13 @@ def test_sending_a_chunk_runs_the_same_queries_for_1_and_40_reminders(db):
         dispatch_at(when)
         ids = list(Delivery.objects.filter(user__in=users).values_list("id", flat=True))
         with time_machine.travel(when, tick=False), CaptureQueriesContext(connection) as ctx:
-            assert services.deliveries_send(delivery_ids=ids) == {"sent": n}
+            assert sending.deliveries_send(delivery_ids=ids) == {"sent": n}
         counts.append(len(ctx))
     assert counts[0] == counts[1]
 
 
 def test_a_dispatch_in_many_batches_claims_every_due_plan_once(db, monkeypatch):
-    monkeypatch.setattr(services, "PLAN_BATCH", 3)
+    monkeypatch.setattr(dispatch, "PLAN_BATCH", 3)
     users = [UserFactory(timezone=tz) for tz in ["Europe/Berlin", "America/New_York", "Asia/Kolkata"] * 4]
     with time_machine.travel(berlin(2026, 6, 10, 0, 0), tick=False):
         for user in users:

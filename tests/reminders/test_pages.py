@@ -1,12 +1,12 @@
 import pytest
 
-from reminders import services
+from reminders import dispatch
 from reminders.models import Delivery, Notification, Plan
 
 
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
-    monkeypatch.setattr(services, "deliveries_enqueue", lambda **kw: 0)
+    monkeypatch.setattr(dispatch, "deliveries_enqueue", lambda **kw: 0)
 
 
 def test_the_settings_page_saves_the_plan(client, alice):

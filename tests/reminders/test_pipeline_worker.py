@@ -9,10 +9,10 @@ import time
 import pytest
 from django.utils import timezone
 
-from reminders import channels, services
+from reminders import channels, dispatch, sending
 from reminders.models import Delivery, Notification, Plan, Status
 from tests.conftest import require
-from tests.reminders.conftest import make_plan, wait_for
+from tests.reminders.conftest import make_plan, run_workers, wait_for
 from tracker.celery import app as celery_app
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -37,10 +37,10 @@ def statuses(user):
 def test_a_due_plan_is_delivered_once_per_channel_by_the_worker(worker, alice):
     plan = all_window_plan(alice)
     slot = make_due(plan)
-    result = services.reminders_dispatch()
+    result = dispatch.reminders_dispatch()
     assert result.plans_claimed == 1 and result.enqueued == 1
     assert wait_for(lambda: statuses(alice) == [Status.SENT])
-    services.reminders_dispatch()  # the same minute again
+    dispatch.reminders_dispatch()  # the same minute again
     time.sleep(0.5)
     row = Delivery.objects.get(user=alice)
     assert (row.slot, row.channel, row.attempts) == (slot, "in_app", 1)
@@ -48,21 +48,21 @@ def test_a_due_plan_is_delivered_once_per_channel_by_the_worker(worker, alice):
 
 
 def test_a_worker_that_died_after_claiming_leaves_the_row_to_be_sent_once_after_the_lease(worker, alice, monkeypatch):
-    monkeypatch.setattr(services, "LEASE", dt.timedelta(seconds=1))
+    monkeypatch.setattr(sending, "LEASE", dt.timedelta(seconds=1))
     plan = all_window_plan(alice)
     make_due(plan)
-    monkeypatch.setattr(services, "deliveries_enqueue", lambda **kw: 0)  # the message is lost with the worker
-    services.reminders_dispatch()
+    monkeypatch.setattr(dispatch, "deliveries_enqueue", lambda **kw: 0)  # the message is lost with the worker
+    dispatch.reminders_dispatch()
     monkeypatch.undo()
-    monkeypatch.setattr(services, "LEASE", dt.timedelta(seconds=1))
+    monkeypatch.setattr(sending, "LEASE", dt.timedelta(seconds=1))
     row = Delivery.objects.get(user=alice)
-    _token, claimed = services.deliveries_claim(delivery_ids=[row.id])  # ...and then the worker died
+    _token, claimed = sending.deliveries_claim(delivery_ids=[row.id])  # ...and then the worker died
     assert claimed == 1
-    services.reminders_dispatch()  # lease still running: nothing to recover yet
+    dispatch.reminders_dispatch()  # lease still running: nothing to recover yet
     time.sleep(0.3)
     assert statuses(alice) == [Status.SENDING]
     time.sleep(1.0)
-    services.reminders_dispatch()  # the lease lapsed: the sweep puts it back and enqueues it
+    dispatch.reminders_dispatch()  # the lease lapsed: the sweep puts it back and enqueues it
     assert wait_for(lambda: statuses(alice) == [Status.SENT])
     row.refresh_from_db()
     assert row.attempts == 2
@@ -86,7 +86,7 @@ def test_a_transient_channel_failure_is_retried_and_then_succeeds(worker, alice,
     monkeypatch.setattr(channels.WebhookChannel, "send", lambda self, d: None)  # a receiver that accepts
     plan = all_window_plan(alice, channels=["webhook"], webhook_url="http://127.0.0.1:9/hook")
     make_due(plan)
-    services.reminders_dispatch()
+    dispatch.reminders_dispatch()
     assert wait_for(lambda: statuses(alice) == [Status.SENT])
     row = Delivery.objects.get(user=alice)
     assert (row.attempts, row.error, flaky.calls) == (2, "", 2)
@@ -95,7 +95,7 @@ def test_a_transient_channel_failure_is_retried_and_then_succeeds(worker, alice,
 def test_a_permanent_failure_is_recorded_and_not_retried(worker, alice):
     plan = all_window_plan(alice, channels=["email"])  # alice has not verified her address
     make_due(plan)
-    services.reminders_dispatch()
+    dispatch.reminders_dispatch()
     assert wait_for(lambda: statuses(alice) == [Status.FAILED])
     row = Delivery.objects.get(user=alice)
     assert row.attempts == 1 and "not verified" in row.error
@@ -106,10 +106,10 @@ def test_after_the_last_attempt_a_failing_row_is_failed(worker, alice, monkeypat
     monkeypatch.setitem(channels.CHANNELS, "webhook", flaky)
     plan = all_window_plan(alice, channels=["webhook"], webhook_url="http://127.0.0.1:9/hook")
     make_due(plan)
-    services.reminders_dispatch()
+    dispatch.reminders_dispatch()
     assert wait_for(lambda: statuses(alice) == [Status.FAILED], timeout=30)
     row = Delivery.objects.get(user=alice)
-    assert row.attempts == services.MAX_ATTEMPTS == flaky.calls
+    assert row.attempts == dispatch.MAX_ATTEMPTS == flaky.calls
 
 
 def test_the_test_button_goes_through_the_pipeline_on_every_channel(worker, alice, alice_api):
@@ -187,22 +187,20 @@ def private_redis(needs_redis, settings_fast, monkeypatch):
 
 
 def test_a_broker_outage_delays_deliveries_and_loses_none(private_redis, alice, alice_api):
-    from celery.contrib.testing.worker import start_worker
-
     plan = all_window_plan(alice)
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with run_workers(["celery"]):  # in-app only
         make_due(plan, seconds_ago=60)
-        services.reminders_dispatch()
+        dispatch.reminders_dispatch()
         assert wait_for(lambda: statuses(alice) == [Status.SENT])
 
         private_redis.stop()
         make_due(plan, seconds_ago=5)
-        result = services.reminders_dispatch()  # does not raise
+        result = dispatch.reminders_dispatch()  # does not raise
         assert result.plans_claimed == 1 and result.enqueued == 0
         assert alice_api.post("/api/v1/reminders/test/").status_code == 202  # no request fails
         assert statuses(alice) == [Status.PENDING, Status.PENDING, Status.SENT]
 
         private_redis.start()
-        services.reminders_dispatch()  # the sweep publishes what waited
+        dispatch.reminders_dispatch()  # the sweep publishes what waited
         assert wait_for(lambda: statuses(alice) == [Status.SENT] * 3, timeout=60)
     assert Notification.objects.for_user(alice).count() == 3

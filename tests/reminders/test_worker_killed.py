@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from reminders import services
+from reminders import dispatch, events
 from reminders.models import Delivery, Plan, Status
 from tests.conftest import redis_available
 from tests.reminders.conftest import make_plan, purge_broker, wait_for
@@ -80,9 +80,9 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker_process(log_path) -> subprocess.Popen:
+def start_worker_process(log_path, *, pool="solo", **env_extra) -> subprocess.Popen:
     """A real worker in its own process, on the test database and this process's broker
-    (tests.parallel shifts the Redis database per xdist process) and default queue."""
+    (tests.parallel shifts the Redis database per xdist process), consuming both queues."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tracker.settings",
@@ -91,10 +91,11 @@ def start_worker_process(log_path) -> subprocess.Popen:
         "VAR_DIR": str(settings.VAR_DIR),
         "REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
         "OUTBOUND_ALLOW_PRIVATE": "true",
+        **env_extra,
     }
-    queue = celery_app.conf.task_default_queue
-    command = [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", "solo", "--concurrency", "1"]
-    command += ["-Q", queue, "-n", f"killtest-{uuid.uuid4().hex[:8]}@%h", "--loglevel", "INFO"]
+    queues = ",".join([celery_app.conf.task_default_queue, settings.OUTBOUND_QUEUE])
+    command = [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", pool, "--concurrency", "1"]
+    command += ["-Q", queues, "-n", f"killtest-{uuid.uuid4().hex[:8]}@%h", "--loglevel", "INFO"]
     command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
     with open(log_path, "ab") as log:
         return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -118,7 +119,6 @@ def stop(process: subprocess.Popen | None):
 def test_a_worker_killed_mid_webhook_leaves_one_delivery_sent_after_its_lease(
     needs_postgres, alice, settings, tmp_path
 ):
-    settings.REMINDER_SWEEP_GRACE_SECONDS = 0  # the recovery sweep below may take the row at once
     log_path = tmp_path / "workers.log"
     first = second = None
     empty_broker()
@@ -138,7 +138,7 @@ def test_a_worker_killed_mid_webhook_leaves_one_delivery_sent_after_its_lease(
             Plan.objects.filter(pk=plan.pk).update(next_due_at=slot)
 
             first = start_worker_process(log_path)
-            assert services.reminders_dispatch().enqueued == 1
+            assert dispatch.reminders_dispatch().enqueued == 1
             assert receiver.first_arrived.wait(90), log_path.read_text()
             row = Delivery.objects.get(user=alice)
             assert (row.status, row.attempts) == (Status.SENDING, 1)
@@ -146,18 +146,18 @@ def test_a_worker_killed_mid_webhook_leaves_one_delivery_sent_after_its_lease(
 
             os.kill(first.pid, signal.SIGKILL)  # between the webhook call and recording it
             assert first.wait(10) == -signal.SIGKILL
-            services.reminders_dispatch()  # the lease still runs: nobody else may take the row
+            dispatch.reminders_dispatch()  # the lease still runs: nobody else may take the row
             row.refresh_from_db()
             assert (row.status, row.attempts, len(receiver.requests)) == (Status.SENDING, 1, 1)
 
             second = start_worker_process(log_path)
             assert wait_for(lambda: timezone.now() > row.claimed_until, timeout=LEASE_SECONDS + 5)
-            services.reminders_dispatch()  # the lease lapsed: the sweep puts the row back and enqueues it
+            dispatch.reminders_dispatch()  # the lease lapsed: the sweep puts the row back and enqueues it
             assert wait_for(lambda: Delivery.objects.get(pk=row.pk).status == Status.SENT, timeout=90), (
                 log_path.read_text()
             )
 
-            services.reminders_dispatch()  # a later tick finds nothing left to send
+            dispatch.reminders_dispatch()  # a later tick finds nothing left to send
             time.sleep(1.0)
             deliveries = list(Delivery.objects.for_user(alice).values_list("slot", "channel", "status", "attempts"))
             assert deliveries == [(slot, "webhook", Status.SENT, 2)]
@@ -170,4 +170,44 @@ def test_a_worker_killed_mid_webhook_leaves_one_delivery_sent_after_its_lease(
         stop(first)
         stop(second)
         empty_broker()  # the killed worker's unacknowledged message must not reach a later test
+        connections.close_all()
+
+
+def test_an_outbound_task_past_its_soft_time_limit_puts_its_row_back_for_a_retry(
+    needs_postgres, alice, settings, tmp_path
+):
+    """The soft time limit is the backstop for what the per-call deadline does not cover
+    (here the deadline is set far off): the task is stopped, its row recorded for a
+    retry, and the worker goes on. Time limits need the prefork pool, as in production."""
+    from tests.reminders.receivers import RawReceiver, drip
+
+    log_path = tmp_path / "workers.log"
+    process = None
+    empty_broker()
+    try:
+        with RawReceiver(drip(every=2.0, limit=60)) as receiver:
+            make_plan(alice, channels=["webhook"], webhook_url=receiver.url)
+            process = start_worker_process(
+                log_path,
+                pool="prefork",
+                OUTBOUND_DEADLINE_SECONDS="60",
+                REMINDER_OUTBOUND_SOFT_TIME_LIMIT="3",
+                REMINDER_RETRY_BASE_SECONDS="600",
+            )
+            [row] = events.delivery_test_send(user=alice)  # published on the outbound queue after commit
+            assert wait_for(lambda: receiver.connections == 1, timeout=90), log_path.read_text()
+            started = time.monotonic()
+            # Without the limit the call would hang on for a minute. (Generous waits: on a
+            # loaded machine the worker's timer and the child's signal both run late.)
+            assert wait_for(lambda: Delivery.objects.get(pk=row.pk).status == Status.PENDING, timeout=40), (
+                log_path.read_text()
+            )
+            stopped_after = time.monotonic() - started
+            row.refresh_from_db()
+            assert row.attempts == 1 and "too long" in row.error, row.error
+            assert stopped_after < 40, stopped_after
+            assert process.poll() is None  # the worker lives on
+    finally:
+        stop(process)
+        empty_broker()
         connections.close_all()

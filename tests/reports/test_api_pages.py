@@ -17,6 +17,7 @@ ENDPOINTS = [
     ("/api/v1/reports/weekly/csv/", {"week": "2026-W45"}),
     ("/api/v1/reports/factors/", {"weeks": 12}),
     ("/api/v1/reports/daily/", {"from": "2026-10-01", "to": "2026-10-31"}),
+    ("/api/v1/reports/outcomes/", {"start": "2026-10-12"}),
 ]
 PAGES = [
     ("/reports/weekly/", {"week": "2026-W45"}),
@@ -98,7 +99,8 @@ def test_daily_series_has_one_row_per_day_with_every_factor(alice, alice_api):
     assert day["day"] == "2026-10-03" and day["episodes"] == 1 and day["worst_severity"] == 7
     assert day["fluid_ml"] == 400 and day["effective_ml"] == 440
     assert day["factors"]["electrolyte_drinks"] is True
-    assert day["factors"]["exercise_minutes"] == 0
+    # No check-in and no activity logged: exercise is unknown that day, not "none".
+    assert day["factors"]["exercise_minutes"] is None
     assert day["factors"]["sitting_hours"] is None  # no check-in: unknown, not zero
     keys = {f["key"] for f in body["factors"]}
     assert {"low_fluid", "sitting_hours", "alcohol_units", "dehydration_signs"} <= keys
@@ -200,3 +202,26 @@ def test_the_weekly_page_leads_with_red_flags_and_shows_the_figures(alice):
 def test_the_factors_page_explains_the_method_in_plain_words(alice):
     html = web_client(alice).get("/reports/factors/").content.decode()
     assert "not independent" in html and "not proof" in html and "linked with" in html
+
+
+def test_cramps_often_or_every_night_reach_the_weekly_page_the_print_view_and_the_email(alice):
+    from tracker.reports import services
+
+    for day in range(3, 8):  # 02:00 belongs to the diary day before: 2–6 Nov
+        EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, day, 2, 0), context="asleep")
+    wanted = "You had night cramps on 5 of the last 7 nights: that needs a doctor."
+    client = web_client(alice)
+    assert wanted in client.get("/reports/weekly/", {"week": "2026-W45"}).content.decode()
+    assert wanted in client.get("/reports/print/", {"start": "2026-11-01", "end": "2026-11-07"}).content.decode()
+    snapshot = services.weekly_snapshot_get(user=alice, week_start=dt.date(2026, 11, 2))
+    message = services.weekly_report_email(user=alice, snapshot=snapshot)
+    assert wanted in message.body and wanted in message.alternatives[0][0]
+
+
+def test_the_weekly_page_opens_on_the_last_complete_week_and_marks_a_week_in_progress(alice):
+    client = web_client(alice)
+    html = client.get("/reports/weekly/").content.decode()
+    assert "?week=2026-W44" in html and "week in progress" not in html  # W45 opens; its previous week links
+    assert client.get("/api/v1/reports/weekly/").json()["week"] == "2026-W45"  # the API agrees with the page
+    html = client.get("/reports/weekly/", {"week": "2026-W46"}).content.decode()
+    assert "week in progress" in html and "% change" not in html

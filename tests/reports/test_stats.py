@@ -1,5 +1,6 @@
 """The statistics module against known answers and independent computations."""
 
+import itertools
 import math
 
 import pytest
@@ -31,27 +32,37 @@ def test_a_zero_cell_adds_a_half_to_every_cell():
     assert round(low, 2) == 1.33 and round(high, 1) == 305.8
 
 
-def test_all_days_exposed_has_no_ratio_and_is_insufficient():
+def test_all_days_exposed_has_no_ratio_and_is_not_comparable():
     table = stats.table_count([True] * 20, [True] * 8 + [False] * 12)
     assert (table.exposed, table.unexposed) == (20, 0)
     assert stats.risk_ratio_katz(table) == (None, None, None)
+    assert stats.mantel_haenszel([table]) == stats.UNDEFINED
     assert stats.fisher_p(table) == 1.0
-    assert stats.evidence_label(table=table, p=1.0, q=None, ci_low=None) == "insufficient"
-    assert stats.days_needed(table) == 3
+    assert stats.not_comparable_reason(table) == stats.ALWAYS_EXPOSED
+    assert stats.evidence_label(table=table, p=None, q=None) == "not_comparable"
 
 
-def test_no_day_exposed_has_no_ratio_and_is_insufficient():
+def test_no_day_exposed_has_no_ratio_and_is_not_comparable():
     table = stats.table_count([False] * 30, [True] * 10 + [False] * 20)
     assert stats.risk_ratio_katz(table) == (None, None, None)
-    assert stats.evidence_label(table=table, p=1.0, q=None, ci_low=None) == "insufficient"
+    assert stats.not_comparable_reason(table) == stats.NEVER_EXPOSED
+    assert stats.evidence_label(table=table, p=None, q=None) == "not_comparable"
 
 
-def test_zero_cramps_has_no_ratio_and_needs_three_cramp_days():
-    table = stats.table_count([True] * 10 + [False] * 20, [False] * 30)
-    assert stats.risk_ratio_katz(table) == (None, None, None)
-    assert stats.fisher_p(table) == 1.0
+def test_cramps_every_day_or_none_are_not_comparable():
+    every = stats.table_count([True] * 10 + [False] * 10, [True] * 20)
+    none = stats.table_count([True] * 10 + [False] * 10, [False] * 20)
+    assert stats.not_comparable_reason(every) == stats.ALL_CRAMP_DAYS
+    assert stats.not_comparable_reason(none) == stats.NO_CRAMP_DAYS
+    assert stats.mantel_haenszel([every]) == stats.UNDEFINED == stats.mantel_haenszel([none])
+
+
+def test_two_cramp_days_are_insufficient_and_need_one_more():
+    table = stats.table_count([True] * 10 + [False] * 20, [True, False] * 1 + [False] * 18 + [True] + [False] * 9)
+    assert table.cramp_days == 2
     assert stats.is_insufficient(table)
-    assert stats.days_needed(table) == 3
+    assert stats.days_needed(table) == 1
+    assert stats.evidence_label(table=table, p=0.5, q=None) == "insufficient"
 
 
 def test_fewer_than_14_observed_days_says_how_many_more_are_needed():
@@ -100,14 +111,15 @@ def test_spearman_of_a_constant_is_none_not_nan():
     assert stats.spearman_rho([1, 2], [0, 1]) is None
 
 
-def test_evidence_labels_follow_the_design_thresholds():
+def test_evidence_labels_follow_the_design_thresholds_in_either_direction():
     table = Table(10, 5, 5, 30)
-    assert stats.evidence_label(table=table, p=0.001, q=0.005, ci_low=1.5) == "strong"
-    assert stats.evidence_label(table=table, p=0.001, q=0.02, ci_low=1.5) == "moderate"
-    assert stats.evidence_label(table=table, p=0.03, q=0.2, ci_low=1.1) == "weak"
-    # A significant q with the interval below 1 is not "linked with more cramps".
-    assert stats.evidence_label(table=table, p=0.001, q=0.005, ci_low=0.2) == "weak"
-    assert stats.evidence_label(table=table, p=0.3, q=0.5, ci_low=0.7) == "none"
+    assert stats.evidence_label(table=table, p=0.001, q=0.005) == "strong"
+    assert stats.evidence_label(table=table, p=0.001, q=0.02) == "moderate"
+    assert stats.evidence_label(table=table, p=0.03, q=0.2) == "weak"
+    assert stats.evidence_label(table=table, p=0.3, q=0.5) == "none"
+    # A protective link (RR 0.25, q 0.012) that survives correction is moderate, not weak.
+    protective = Table(2, 28, 16, 14)
+    assert stats.evidence_label(table=protective, p=0.001, q=0.012) == "moderate"
 
 
 @given(st.integers(0, 60), st.integers(0, 60), st.integers(0, 60), st.integers(0, 60))
@@ -126,3 +138,91 @@ def test_no_figure_is_ever_nan_or_infinite(a, b, c, d):
     table = Table(a, b, c, d)
     for value in (*stats.risk_ratio_katz(table), stats.fisher_p(table)):
         assert value is None or math.isfinite(value)
+
+
+# --- Inference v2: Mantel–Haenszel with the persistence widening, exact Poisson ratio ---
+
+
+def test_one_stratum_without_persistence_is_the_katz_interval_of_the_design_vector():
+    table = Table(a=6, b=3, c=4, d=36)
+    estimate = stats.mantel_haenszel([table])
+    expected = sps.contingency.relative_risk(6, 9, 4, 40)
+    ci = expected.confidence_interval(0.95)
+    assert estimate.ratio == pytest.approx(expected.relative_risk)
+    assert (estimate.low, estimate.high) == (pytest.approx(ci.low), pytest.approx(ci.high))
+    assert (round(estimate.ratio, 2), round(estimate.low, 2), round(estimate.high, 2)) == (6.67, 2.36, 18.83)
+
+
+def test_two_strata_by_hand_mantel_haenszel_and_greenland_robins_variance():
+    # S1: 6/10 vs 3/10; S2: 8/20 vs 4/20. By hand: R = 6·10/20 + 8·20/40 = 7,
+    # S = 3·10/20 + 4·20/40 = 3.5, RR = 2; V = (9·100/20 − 18)/20 + (12·400/40 − 32)/40
+    # = 1.35 + 2.2 = 3.55; var(log RR) = 3.55/(7·3.5) = 0.144898.
+    strata = [Table(6, 4, 3, 7), Table(8, 12, 4, 16)]
+    variance = 3.55 / 24.5
+    for inflation in (1.0, 2.0):
+        estimate = stats.mantel_haenszel(strata, inflation=inflation)
+        se = math.sqrt(variance * inflation)
+        assert estimate.ratio == pytest.approx(2.0)
+        assert estimate.low == pytest.approx(2 * math.exp(-1.959964 * se), rel=1e-6)
+        assert estimate.high == pytest.approx(2 * math.exp(1.959964 * se), rel=1e-6)
+        assert estimate.p == pytest.approx(2 * sps.norm.sf(math.log(2) / se), rel=1e-9)
+    assert stats.mantel_haenszel(strata).p == pytest.approx(0.0686, abs=1e-4)
+
+
+@given(st.lists(st.tuples(*[st.integers(0, 15)] * 4), min_size=1, max_size=4), st.floats(1, 10))
+def test_the_interval_excludes_one_exactly_when_p_is_below_005(cells, inflation):
+    estimate = stats.mantel_haenszel([Table(*c) for c in cells], inflation=inflation)
+    if estimate.p is None:
+        return
+    # CI and p come from one variance: they never disagree (boundary cases aside).
+    if abs(estimate.p - 0.05) > 1e-9:
+        assert (estimate.p < 0.05) == (estimate.low > 1 or estimate.high < 1)
+
+
+def test_persistence_widens_by_bartletts_factor():
+    assert stats.persistence_factor(0.8, 0.5) == pytest.approx(1.4 / 0.6)
+    assert stats.persistence_factor(-0.3, 0.9) == 1.0  # a negative r is floored at 0
+    assert stats.persistence_factor(1.0, 1.0) == pytest.approx(1.95 / 0.05)
+
+
+def test_lag1_autocorrelation_by_hand_and_with_gaps():
+    x = [1, 0, 1, 1, 0, 0, 1, 1, 1, 0]
+    mean = sum(x) / len(x)
+    dev = [v - mean for v in x]
+    expected = (sum(a * b for a, b in itertools.pairwise(dev)) / 9) / (sum(d * d for d in dev) / 10)
+    assert stats.lag1_autocorrelation(x) == pytest.approx(max(expected, 0))
+    runs = [1.0] * 10 + [0.0] * 10
+    # Gaps: only consecutive days both present pair up; mean 0.5 over the 16 present.
+    gappy = [*runs[:4], None, *runs[5:12], None, None, *runs[14:17], None, *runs[18:]]
+    present = [v for v in gappy if v is not None]
+    m = sum(present) / len(present)
+    pairs = [(a - m) * (b - m) for a, b in itertools.pairwise(gappy) if a is not None and b is not None]
+    want = (sum(pairs) / len(pairs)) / (sum((v - m) ** 2 for v in present) / len(present))
+    assert stats.lag1_autocorrelation(gappy) == pytest.approx(want)
+    assert stats.lag1_autocorrelation([1, 0, 1, 0, 1, 0]) == 0.0  # alternating: floored
+    assert stats.lag1_autocorrelation([None, 1, None]) == 0.0
+
+
+@pytest.mark.parametrize(("x1", "t1", "x0", "t0"), [(2, 21, 10, 28), (0, 14, 6, 28), (7, 28, 0, 20), (15, 28, 14, 27)])
+def test_the_exact_poisson_rate_ratio_matches_the_conditional_binomial_in_scipy(x1, t1, x0, t0):
+    rr, low, high = stats.poisson_rate_ratio(x1, t1, x0, t0)
+    ci = sps.binomtest(x1, x1 + x0).proportion_ci(0.95, method="exact")
+    to_ratio = lambda p: p / (1 - p) * t0 / t1  # noqa: E731
+    assert low == pytest.approx(to_ratio(ci.low), rel=1e-9, abs=1e-12)
+    if ci.high < 1:
+        assert high == pytest.approx(to_ratio(ci.high), rel=1e-9)
+    else:
+        assert high is None  # no cramps before: no upper limit
+    assert rr == (None if x0 == 0 else pytest.approx((x1 / t1) / (x0 / t0)))
+
+
+def test_the_exact_poisson_interval_by_hand_for_one_against_one():
+    # x1 = x0 = 1, equal time: 1 of 2 events; the Clopper–Pearson lower limit solves
+    # P(X ≥ 1) = 1 − (1 − p)² = 0.025, so p = 1 − √0.975 = 0.01258 and RR ≥ p/(1 − p).
+    rr, low, high = stats.poisson_rate_ratio(1, 10, 1, 10)
+    assert rr == 1.0
+    lower_p = 1 - math.sqrt(0.975)
+    assert low == pytest.approx(lower_p / (1 - lower_p))
+    assert high == pytest.approx((1 - lower_p) / lower_p)
+    assert stats.poisson_rate_ratio(0, 10, 0, 10) == (None, None, None)
+    assert stats.poisson_rate_ratio(3, 0, 1, 10) == (None, None, None)

@@ -112,6 +112,8 @@ ROUTE_MODELS: dict[str, str] = {
     "medication-edit": "accounts.Medication",
     "medication-stop": "accounts.Medication",
     "token-revoke": "accounts.ApiToken",
+    "medication-took": "accounts.Medication",
+    "entry-restore": "logbook.DeletedEntry",
 }
 
 # For kwargs that are not an object's id: URL name -> builder(owner, objects) -> kwargs.
@@ -133,14 +135,14 @@ def _week(owner, objects):
 
 
 def _action(owner, objects):
-    from reminders.services import action_token
+    from reminders.links import action_token
 
     slot = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     return {"action": "drink", "token": action_token(user_id=owner.pk, slot=slot, action="drink")}
 
 
 def _unsubscribe(owner, objects):
-    from reminders.services import unsubscribe_url
+    from reminders.links import unsubscribe_url
 
     return {"token": unsubscribe_url(user_id=owner.pk).rstrip("/").rsplit("/", 1)[-1]}
 

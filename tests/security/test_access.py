@@ -42,7 +42,8 @@ from tests.security.routes import (
     login_url,
     url_for,
 )
-from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
+from tracker.logbook import services as logbook_services
+from tracker.logbook.models import Activity, CheckIn, DeletedEntry, Dose, Episode, Intake
 from tracker.reports.models import WeeklySnapshot
 
 METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]
@@ -62,6 +63,9 @@ OWNED_FACTORIES: dict[type, Callable] = {
     Activity: lambda owner, objs: ActivityFactory(user=owner, duration_minutes=737),
     Dose: lambda owner, objs: DoseFactory(user=owner, medication=objs[Medication]),
     CheckIn: lambda owner, objs: CheckInFactory(user=owner, sitting_hours="13.7"),
+    DeletedEntry: lambda owner, objs: logbook_services.entry_delete(
+        entry=EpisodeFactory(user=owner, notes=f"{MARK} deleted episode")
+    ),
     ApiToken: lambda owner, objs: api_token_create(user=owner, name=f"{MARK} token")[0],
     Plan: lambda owner, objs: Plan.objects.update_or_create(
         user=owner, defaults={"webhook_url": f"https://hooks.example.com/{MARK}"}

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from reminders.channels import HTTP_TIMEOUT
 from reminders.models import Delivery, Plan
-from reminders.services import deliveries_send
+from reminders.sending import deliveries_send
 from tests.conftest import token_client
 from tracker.logbook.models import Intake
 
@@ -177,7 +177,7 @@ def test_a_webhook_that_never_answers_does_not_hold_the_worker_past_its_timeout(
         user=alice, kind="test", prompt="drink", slot=timezone.now(), channel="webhook", next_attempt_at=timezone.now()
     )
     started = time.monotonic()
-    with mock.patch("reminders.services.deliveries_enqueue"):
+    with mock.patch("reminders.dispatch.deliveries_enqueue"):
         counts = deliveries_send(delivery_ids=[delivery.id])
     elapsed = time.monotonic() - started
     assert elapsed < HTTP_TIMEOUT + 2, elapsed

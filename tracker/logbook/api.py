@@ -1,7 +1,13 @@
 """REST API for the logbook: thin viewsets over the logbook services."""
 
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers, viewsets
+import datetime as dt
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from accounts.models import Medication
 from tracker.api import (
@@ -18,6 +24,7 @@ from tracker.logbook.models import (
     Activity,
     CheckIn,
     DehydrationSign,
+    DeletedEntry,
     Dose,
     Episode,
     Illness,
@@ -51,10 +58,17 @@ class EpisodeSerializer(StrictModelSerializer):
             "relief",
             "symptoms",
             "sleep_disturbed",
+            "at_night",
             "notes",
             "red_flag_message",
         ]
-        read_only_fields = DIARY_READ_ONLY
+        read_only_fields = (*DIARY_READ_ONLY, "at_night")
+        extra_kwargs = {
+            "at_night": {
+                "help_text": "A night cramp: it started inside your usual sleep window (profile) and the "
+                "context does not say you were up. Computed by the server; not the same as sleep_disturbed."
+            }
+        }
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_red_flag_message(self, episode) -> str | None:
@@ -104,7 +118,7 @@ class DoseSerializer(StrictModelSerializer):
 
     class Meta:
         model = Dose
-        fields = ["id", "taken_at", "day", "medication"]
+        fields = ["id", "taken_at", "day", "medication", "amount", "amount_unit"]
         read_only_fields = DIARY_READ_ONLY
 
 
@@ -185,3 +199,49 @@ class CheckInViewSet(DiaryRowViewSet):
         serializer.instance = services.checkin_save(
             user=self.request.user, checkin=serializer.instance, **serializer.validated_data
         )
+
+
+class DeletedEntrySerializer(serializers.ModelSerializer):
+    restore_until = serializers.SerializerMethodField(help_text="After this instant the entry is gone for good.")
+
+    class Meta:
+        model = DeletedEntry
+        fields = ["id", "kind", "entry_id", "day", "deleted_at", "restore_until", "data"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "kind": {"help_text": "episode, intake, activity, dose or checkin."},
+            "entry_id": {"help_text": "The id the entry had, and has again once restored."},
+            "data": {"help_text": "The entry's fields as they were when deleted."},
+        }
+
+    def get_restore_until(self, deleted) -> dt.datetime:
+        return deleted.deleted_at + dt.timedelta(days=DeletedEntry.KEEP_FOR_DAYS)
+
+
+class RestoredSerializer(serializers.Serializer):
+    kind = serializers.CharField(read_only=True)
+    id = serializers.IntegerField(read_only=True)
+    day = serializers.DateField(read_only=True)
+
+
+class DeletedEntryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Entries you deleted in the last week, newest first. POST .../restore/ brings one
+    back under its old id (its diary day and night flag computed from today's profile)."""
+
+    serializer_class = DeletedEntrySerializer
+    queryset = DeletedEntry.objects.none()  # for the schema; requests use get_queryset
+    pagination_class = cursor_pagination("-deleted_at", "-id")
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return services.deleted_entries(user=self.request.user)
+
+    @extend_schema(request=None, responses={200: RestoredSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        deleted = self.get_object()
+        try:
+            row = services.entry_restore(deleted=deleted)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages) from error
+        return Response({"kind": deleted.kind, "id": row.pk, "day": row.day.isoformat()}, status=status.HTTP_200_OK)

@@ -7,14 +7,16 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 
-from accounts.models import Medication
+from accounts.models import DrugClass, Medication
 from tracker.diary import local_to_utc
 from tracker.logbook import units
 from tracker.logbook.advice import red_flag_message
 from tracker.logbook.models import (
     Activity,
+    ActivityKind,
     Beverage,
     CheckIn,
     DehydrationSign,
@@ -22,9 +24,13 @@ from tracker.logbook.models import (
     Episode,
     Illness,
     Intake,
+    Intensity,
+    Muscle,
     Relief,
+    Side,
     Symptom,
 )
+from tracker.logbook.night import in_sleep_window, last_sleep_window
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -84,10 +90,107 @@ class UserForm(forms.ModelForm):
         return dict(self.cleaned_data)
 
 
-class QuickCrampForm(UserForm):
-    class Meta:
-        model = Episode
-        fields = ["muscle", "severity"]
+class When(models.TextChoices):
+    NOW = "now", "Now"
+    TONIGHT = "tonight", "Earlier tonight"
+    LAST_NIGHT = "last_night", "Last night"
+
+
+# The duration chips and the seconds stored for each: a representative value inside
+# the band, so totals are of the right size without asking for a stopwatch reading.
+DURATION_CHIPS = {"short": ("Under a minute", 30), "medium": ("1–5 min", 180), "long": ("Over 5 min", 420)}
+
+
+class QuickCrampForm(forms.Form):
+    """The quick logger on /cramp/: when (now, earlier tonight, last night at a time),
+    woke me up, side, muscle, a duration chip, and the severity button that saves."""
+
+    when = forms.ChoiceField(
+        choices=When.choices, initial=When.NOW, required=False, widget=forms.RadioSelect, label="When"
+    )
+    at_time = forms.TimeField(
+        required=False,
+        label="At about",
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+        help_text="Your local time, for earlier tonight or last night.",
+    )
+    woke = forms.BooleanField(required=False, label="It woke me up")
+    side = forms.ChoiceField(choices=Side.choices, initial=Side.NONE, required=False, widget=forms.RadioSelect)
+    muscle = forms.ChoiceField(choices=Muscle.choices, widget=forms.RadioSelect, label="Which muscle?")
+    duration = forms.ChoiceField(
+        choices=[(k, label) for k, (label, _s) in DURATION_CHIPS.items()],
+        initial="short",
+        required=False,
+        widget=forms.RadioSelect,
+        label="How long?",
+    )
+    # No initial value: a severity comes only from the button pressed, never from Enter.
+    severity = forms.IntegerField(min_value=0, max_value=10, error_messages={"required": "Tap how bad it was."})
+
+    def __init__(self, *args, user, now: dt.datetime | None = None, **kwargs):
+        self.user = user
+        self.now = now or timezone.now()
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        when = data.get("when")
+        if when in (When.TONIGHT, When.LAST_NIGHT) and data.get("at_time") is None:
+            self.add_error("at_time", "Give the time, roughly, for a cramp earlier in the night.")
+        return data
+
+    def started_at(self) -> dt.datetime:
+        data = self.cleaned_data
+        zone = self.user.zone
+        if data.get("when") in ("", None, When.NOW):
+            return self.now
+        at = data["at_time"]
+        local_now = self.now.astimezone(zone)
+        if data["when"] == When.TONIGHT:
+            # The latest past occurrence of that wall time.
+            candidate = dt.datetime.combine(local_now.date(), at)
+            if local_to_utc(candidate, zone) > self.now:
+                candidate -= dt.timedelta(days=1)
+            return local_to_utc(candidate, zone)
+        # Last night: that wall time inside the sleep window that ended most recently.
+        start, _end = last_sleep_window(self.now, zone, self.user.sleep_starts_at, self.user.sleep_ends_at)
+        candidate = dt.datetime.combine(start.date(), at)
+        if candidate < start.replace(tzinfo=None):
+            candidate += dt.timedelta(days=1)
+        return local_to_utc(candidate, zone)
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "started_at": self.started_at(),
+            "muscle": data["muscle"],
+            "side": data.get("side") or Side.NONE,
+            "severity": data["severity"],
+            "sleep_disturbed": data.get("woke", False),
+            "duration_seconds": DURATION_CHIPS[data.get("duration") or "short"][1],
+        }
+
+    rename = {"started_at": "at_time", "duration_seconds": "duration"}
+
+
+def quick_cramp_presets(*, user, now: dt.datetime) -> dict:
+    """Times the quick logger's picker starts at: the middle of last night's sleep window
+    (03:00 for 23:00-07:00), or an hour ago for earlier tonight, on a 15-minute step."""
+    zone = user.zone
+    start, end = last_sleep_window(now, zone, user.sleep_starts_at, user.sleep_ends_at)
+    start_utc, end_utc = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    middle = (start_utc + (end_utc - start_utc) / 2).astimezone(zone)
+    hour_ago = (now - dt.timedelta(hours=1)).astimezone(zone)
+
+    def quarter(t: dt.datetime) -> str:
+        return t.replace(minute=t.minute - t.minute % 15).strftime("%H:%M")
+
+    local_now = now.astimezone(zone).time().replace(tzinfo=None)
+    return {
+        "last_night": quarter(middle),
+        "tonight": quarter(hour_ago),
+        "now_is_night": in_sleep_window(local_now, user.sleep_starts_at, user.sleep_ends_at),
+    }
 
 
 class EpisodeForm(UserForm):
@@ -191,12 +294,23 @@ class QuickDrinkForm(forms.Form):
 
 
 class ActivityForm(UserForm):
-    started_at = LocalDateTimeField(required=False, label="When it started", help_text="Your local time.")
+    started_at = LocalDateTimeField(
+        required=False, label="When it started", help_text="Your local time. Leave empty for now."
+    )
 
     class Meta:
         model = Activity
         fields = ["kind", "intensity", "duration_minutes", "started_at", "heavy_sweating"]
         labels = {"duration_minutes": "Minutes", "heavy_sweating": "I sweated heavily"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            # Sensible defaults: the kind logged last, half an hour, moderate.
+            last = Activity.objects.for_user(self.user).values_list("kind", flat=True).first()
+            self.fields["kind"].initial = last or ActivityKind.WALKING
+            self.fields["duration_minutes"].initial = 30
+            self.fields["intensity"].initial = Intensity.MODERATE
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
@@ -206,30 +320,110 @@ class ActivityForm(UserForm):
 
 class DoseForm(UserForm):
     taken_at = LocalDateTimeField(required=False, label="When", help_text="Your local time.")
+    # A medicine not listed yet is added here, with the dose, instead of a dead end.
+    new_medication_name = forms.CharField(max_length=120, required=False, label="Or a new one: its name")
+    new_medication_class = forms.ChoiceField(
+        choices=[("", "Choose…"), *DrugClass.choices], required=False, label="What kind of medicine or supplement"
+    )
 
     class Meta:
         model = Dose
-        fields = ["medication", "taken_at"]
+        fields = ["medication", "amount", "amount_unit", "taken_at"]
+        labels = {"amount": "Amount (optional)", "amount_unit": "Unit"}
+
+    field_order = ["medication", "new_medication_name", "new_medication_class", "amount", "amount_unit", "taken_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Only one's own medicines can be chosen; the service checks it again.
-        self.fields["medication"].queryset = Medication.objects.for_user(self.user)
+        own = Medication.objects.for_user(self.user)
+        self.fields["medication"].queryset = own
+        self.fields["medication"].required = False
+        self.fields["amount"].widget.attrs.update(inputmode="decimal", step="any")
+        self.has_medications = own.exists()
+        if not self.has_medications:
+            self.fields["medication"].help_text = "None listed yet: add it just below, with this dose."
+        if self.instance.pk:  # editing a dose: no new medicine from here
+            del self.fields["new_medication_name"], self.fields["new_medication_class"]
+
+    def clean(self):
+        data = super().clean()
+        name = (data.get("new_medication_name") or "").strip()
+        if name and not data.get("new_medication_class"):
+            self.add_error("new_medication_class", "Choose what kind it is, so reports can compare it.")
+        if not data.get("medication") and not name:
+            self.add_error("medication", "Choose one of your medicines, or add a new one below.")
+        return data
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
+        name = (data.pop("new_medication_name", "") or "").strip()
+        drug_class = data.pop("new_medication_class", "")
+        if name:
+            data["medication"] = None
+            data["new_medication"] = {"name": name, "drug_class": drug_class}
         data["taken_at"] = data.get("taken_at") or timezone.now()
         return data
 
 
+def _norm(value) -> str:
+    """A number as the chip value it matches: 7, 7.5 (not 7.0)."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(str(value)).normalize()
+    return f"{number:f}"
+
+
+def _chips(values, label, *, coerce=Decimal, labels=None):
+    labels = labels or {}
+    return forms.TypedChoiceField(
+        choices=[("", "Not sure")] + [(_norm(v), labels.get(v, _norm(v))) for v in values],
+        coerce=coerce,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        label=label,
+    )
+
+
+RATING_LABELS = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5"}
+
+
 class CheckInForm(UserForm):
+    """The morning check-in: one screen of tap chips. Nothing is filled in from another
+    day unless the person asks ("same as yesterday"); "cramps?" is an explicit answer."""
+
+    cramps = forms.ChoiceField(
+        choices=[("no", "No cramps"), ("yes", "Yes, I had cramps")],
+        widget=forms.RadioSelect,
+        label="Any cramps this day or the night after?",
+        error_messages={"required": "Answer yes or no: it tells “no cramps” from “not logged”."},
+    )
+    sleep_hours = _chips([4, 5, 6, 7, 8, 9, 10], "Hours of sleep")
+    sitting_hours = _chips([0, 2, 4, 6, 8, 10, 12], "Hours sitting")
+    standing_hours = _chips([0, 1, 2, 4, 6, 8, 10], "Hours standing")
+    fatigue = _chips([1, 2, 3, 4, 5], "Tiredness (1 = fresh, 5 = exhausted)", coerce=int, labels=RATING_LABELS)
+    stress = _chips([1, 2, 3, 4, 5], "Stress (1 = calm, 5 = very stressed)", coerce=int, labels=RATING_LABELS)
+    alcohol_units = _chips([0, 1, 2, 3, 4, 6], "Alcohol units")
+    potassium_rich_servings = _chips(
+        [0, 1, 2, 3, 4, 5], "Servings of potassium- or magnesium-rich food (bananas, nuts, greens…)", coerce=int
+    )
     illness = _checkboxes(Illness.choices, "Illness")
     dehydration_signs = _checkboxes(DehydrationSign.choices, "Signs of dehydration")
+
+    CHIP_FIELDS = (
+        "sleep_hours",
+        "sitting_hours",
+        "standing_hours",
+        "fatigue",
+        "stress",
+        "alcohol_units",
+        "potassium_rich_servings",
+    )
 
     class Meta:
         model = CheckIn
         fields = [
-            "no_cramps",
             "sleep_hours",
             "sitting_hours",
             "standing_hours",
@@ -244,32 +438,38 @@ class CheckInForm(UserForm):
             "dehydration_signs",
         ]
         labels = {
-            "no_cramps": "No cramps on this day",
-            "sleep_hours": "Hours of sleep",
-            "sitting_hours": "Hours sitting",
-            "standing_hours": "Hours standing",
-            "fatigue": "Tiredness (1 = fresh, 5 = exhausted)",
-            "stress": "Stress (1 = calm, 5 = very stressed)",
-            "alcohol_units": "Alcohol units",
-            "potassium_rich_servings": "Servings of potassium- or magnesium-rich food (bananas, nuts, greens…)",
             "hot_environment": "Hot environment or heavy sweating",
             "uncomfortable_shoes": "Uncomfortable shoes or heels",
             "low_blood_sugar": "A low-blood-sugar episode",
         }
 
+    field_order = ["cramps", *Meta.fields]
+    rename = {"no_cramps": "cramps"}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("sleep_hours", "sitting_hours", "standing_hours", "alcohol_units"):
-            self.fields[name].widget.attrs.update(step="0.5", inputmode="decimal")
-        for name in ("fatigue", "stress"):
-            self.fields[name].widget.attrs.update(min=1, max=5)
+        instance = self.instance if self.instance.pk else None
+        if instance is not None and "cramps" not in self.initial:
+            self.initial["cramps"] = "no" if instance.no_cramps else "yes"
+        for name in self.CHIP_FIELDS:
+            field = self.fields[name]
+            value = _norm(self.initial.get(name, getattr(instance, name, None)))
+            self.initial[name] = value
+            # A value saved through the API that is not a chip still shows, as its own chip.
+            if value and value not in dict(field.choices):
+                field.choices = [*field.choices, (value, value)]
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["no_cramps"] = data.pop("cramps") == "no"
+        return data
 
     @staticmethod
     def initial_from(checkin: CheckIn | None) -> dict:
-        """Yesterday's answers as a start for today (except "no cramps")."""
+        """Another day's answers, for the explicit "same as yesterday" (never the cramps answer)."""
         if checkin is None:
             return {}
-        return {name: getattr(checkin, name) for name in CheckInForm._meta.fields if name != "no_cramps"}
+        return {name: getattr(checkin, name) for name in CheckInForm._meta.fields}
 
 
 ENTRY_FORMS = {"episode": EpisodeForm, "intake": IntakeForm, "activity": ActivityForm, "dose": DoseForm}

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -164,6 +165,9 @@ class Episode(DiaryRow):
     relief = models.JSONField(default=list, blank=True, validators=[validate_choice_list(Relief)])
     symptoms = models.JSONField(default=list, blank=True, validators=[validate_choice_list(Symptom)])
     sleep_disturbed = models.BooleanField(default=False)
+    # The night rule (tracker.logbook.night), stored when written and recomputed when the
+    # sleep window or timezone changes, so reports count night cramps from one column.
+    at_night = models.BooleanField(default=False, editable=False)
     # TextField's max_length is only a form hint; the validator makes services enforce it.
     notes = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
 
@@ -233,9 +237,25 @@ class Activity(DiaryRow):
         ]
 
 
+class DoseUnit(models.TextChoices):
+    MG = "mg", "mg"
+    G = "g", "g"
+    MCG = "mcg", "µg"
+    IU = "iu", "IU"
+    ML = "ml", "ml"
+    TABLET = "tablet", "tablet(s)"
+    CAPSULE = "capsule", "capsule(s)"
+    SACHET = "sachet", "sachet(s)"
+
+
 class Dose(DiaryRow):
     taken_at = models.DateTimeField()
     medication = models.ForeignKey(Medication, on_delete=models.CASCADE, related_name="doses")
+    # Optional: how much, e.g. 300 mg of magnesium or 2 tablets.
+    amount = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    amount_unit = models.CharField(max_length=8, choices=DoseUnit.choices, blank=True)
 
     class Meta:
         ordering = ["-taken_at", "-id"]
@@ -243,6 +263,12 @@ class Dose(DiaryRow):
             models.Index(fields=["user", "-taken_at"], name="dose_user_taken"),
             models.Index(fields=["user", "day"], name="dose_user_day"),
         ]
+
+    def clean(self):
+        if self.amount is not None and not self.amount_unit:
+            raise ValidationError({"amount_unit": "Give the unit of the amount (mg, tablets…)."})
+        if self.amount is None and self.amount_unit:
+            raise ValidationError({"amount": "Give the amount, or leave the unit empty."})
 
 
 def _hours_field():
@@ -318,3 +344,33 @@ class CheckIn(models.Model):
                 condition=models.Q(stress__isnull=True) | models.Q(stress__range=(1, 5)), name="checkin_stress_1_5"
             ),
         ]
+
+
+class DeletedEntry(models.Model):
+    """A deleted diary row kept for a while so it can be restored. The row itself is
+    really deleted, so every query over the logbook tables stays honest without a
+    "not deleted" filter; restoring writes it back through the services with its old id."""
+
+    KEEP_FOR_DAYS = 7
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)  # episode, intake, activity, dose, checkin
+    entry_id = models.PositiveBigIntegerField()
+    # The row's own fields as JSON (derived ones are recomputed on restore).
+    data = models.JSONField()
+    day = models.DateField()
+    deleted_at = models.DateTimeField(auto_now_add=True)
+
+    objects = UserScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+        verbose_name_plural = "deleted entries"
+        # The "recently deleted" list: a user's newest first.
+        indexes = [models.Index(fields=["user", "-deleted_at"], name="deleted_user_when")]
+
+    TITLES = {"episode": "cramp", "intake": "drink", "activity": "activity", "dose": "medication dose"}
+
+    @property
+    def title(self) -> str:
+        return self.TITLES.get(self.kind, "check-in")

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.models import Medication
 from tracker.diary import diary_day
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
 from tracker.logbook.services import INSTANT_FIELD
@@ -59,8 +60,6 @@ def today_summary(*, user, now: dt.datetime | None = None) -> dict:
     intakes = [e.row for e in entries if e.kind == "intake"]
     effective = sum(i.effective_ml for i in intakes)
     goal = user.goal_ml
-    # The last entry logged (not the latest time) is what "undo" takes back.
-    last = max(entries, key=lambda e: (e.row.created_at, e.row.pk), default=None)
     return {
         "day": day,
         "entries": entries,
@@ -69,8 +68,9 @@ def today_summary(*, user, now: dt.datetime | None = None) -> dict:
         "goal_ml": goal,
         # Half up in integers (Python's round() would make 12.5 % into 12).
         "goal_pct": (200 * effective + goal) // (2 * goal) if goal else 0,
-        "last_entry": last,
         "has_checkin": CheckIn.objects.for_user(user).filter(day=day).exists(),
+        "checkin_day": checkin_due_day(user=user, now=now),
+        "regular_medications": regular_medications(user=user, day=day, entries=entries),
     }
 
 
@@ -101,6 +101,41 @@ def entry_get(*, user, kind: str, pk: int) -> Model:
     if kind not in KINDS:
         raise Http404
     return get_object_or_404(_rows(user, kind), pk=pk)
+
+
+# In the morning a check-in is about the night and the day before.
+MORNING_ENDS = dt.time(12, 0)
+MISSING_CHECKIN_DAYS = 14
+
+
+def checkin_due_day(*, user, now: dt.datetime | None = None) -> dt.date:
+    """The day the check-in button asks about: until noon, yesterday's diary day if it has
+    no check-in yet (the night's cramps belong to it); otherwise today."""
+    now = now or timezone.now()
+    today = today_of(user, now)
+    yesterday = today - dt.timedelta(days=1)
+    if (
+        now.astimezone(user.zone).time() < MORNING_ENDS
+        and not CheckIn.objects.for_user(user).filter(day=yesterday).exists()
+    ):
+        return yesterday
+    return today
+
+
+def days_without_checkin(*, user, now: dt.datetime | None = None) -> list[dt.date]:
+    """The last 14 diary days (today included) with no check-in, newest first: one query."""
+    today = today_of(user, now)
+    start = today - dt.timedelta(days=MISSING_CHECKIN_DAYS - 1)
+    done = set(CheckIn.objects.for_user(user).filter(day__gte=start, day__lte=today).values_list("day", flat=True))
+    return [d for d in (today - dt.timedelta(days=i) for i in range(MISSING_CHECKIN_DAYS)) if d not in done]
+
+
+def regular_medications(*, user, day: dt.date, entries: list[Entry]) -> list[dict]:
+    """The user's every-day medicines still being taken, each with today's dose if any:
+    one query (today's doses come from the entries already read)."""
+    taken = {e.row.medication_id: e.row for e in entries if e.kind == "dose"}
+    meds = Medication.objects.for_user(user).filter(regular=True).exclude(stopped_on__lt=day)
+    return [{"medication": m, "dose": taken.get(m.pk)} for m in meds]
 
 
 def checkin_for(*, user, day: dt.date) -> CheckIn | None:

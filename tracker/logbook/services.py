@@ -2,16 +2,21 @@
 API both call them, so each rule lives here once."""
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DateField, When
+from django.db.models import Case, DateField, JSONField, QuerySet, When
 from django.utils import timezone
 
+from accounts.models import Medication
+from accounts.services import medication_create
 from tracker.diary import diary_day
-from tracker.logbook import beverages
-from tracker.logbook.models import Activity, CheckIn, DiaryRow, Dose, Episode, Intake
+from tracker.logbook import beverages, night
+from tracker.logbook.models import Activity, CheckIn, DeletedEntry, DiaryRow, Dose, Episode, Intake
+from tracker.logbook.signals import entry_written
 
 MAX_FUTURE = dt.timedelta(minutes=10)
 # No diary goes back further; far-off years also overflow in zone arithmetic.
@@ -44,6 +49,8 @@ def _save(row: DiaryRow) -> DiaryRow:
     instant = getattr(row, instant_field)
     _check_instant(instant_field, instant)
     row.day = diary_day(instant, row.user.zone, row.user.day_starts_at) if instant else None
+    if isinstance(row, Episode) and instant:
+        row.at_night = episode_at_night(user=row.user, started_at=instant, context=row.context)
     # An unknown beverage is left for full_clean to report.
     if isinstance(row, Intake) and row.volume_ml and row.beverage in beverages.BEVERAGES:
         row.effective_ml = beverages.effective_ml(volume_ml=row.volume_ml, beverage=row.beverage)
@@ -52,7 +59,7 @@ def _save(row: DiaryRow) -> DiaryRow:
         raise ValidationError({"medication": "Choose one of your own medications."})
     # The field validators cover the same ranges as the check constraints, which the
     # database enforces anyway; validating constraints here would cost a query per write.
-    row.full_clean(exclude=["user", "day", "effective_ml", "alcohol_units"], validate_constraints=False)
+    row.full_clean(exclude=["user", "day", "effective_ml", "alcohol_units", "at_night"], validate_constraints=False)
     row.save()
     return row
 
@@ -61,8 +68,15 @@ def _log(model: type[DiaryRow], user, fields: dict) -> DiaryRow:
     row = model(user=user, **fields)
     with transaction.atomic():
         _save(row)
+        _cramp_overrides_no_cramps(row)
         _after_write(user=user, days=[row.day], entry=row, created=True)
     return row
+
+
+def _cramp_overrides_no_cramps(row: DiaryRow) -> None:
+    # A logged cramp is a fact; a "no cramps" answer for its day was a mistake.
+    if isinstance(row, Episode):
+        CheckIn.objects.for_user(row.user).filter(day=row.day, no_cramps=True).update(no_cramps=False)
 
 
 def episode_log(*, user, **fields) -> Episode:
@@ -77,8 +91,12 @@ def activity_log(*, user, **fields) -> Activity:
     return _log(Activity, user, fields)
 
 
-def dose_log(*, user, **fields) -> Dose:
-    return _log(Dose, user, fields)
+def dose_log(*, user, new_medication: dict | None = None, **fields) -> Dose:
+    """Log a dose; `new_medication` ({"name", "drug_class"}) adds the medicine first."""
+    with transaction.atomic():
+        if new_medication:
+            fields["medication"] = medication_create(user=user, **new_medication)
+        return _log(Dose, user, fields)
 
 
 def entry_update(*, entry: DiaryRow, **fields) -> DiaryRow:
@@ -87,14 +105,75 @@ def entry_update(*, entry: DiaryRow, **fields) -> DiaryRow:
         setattr(entry, name, value)
     with transaction.atomic():
         _save(entry)
+        _cramp_overrides_no_cramps(entry)
         _after_write(user=entry.user, days={old_day, entry.day}, entry=entry, created=False)
     return entry
 
 
-def entry_delete(*, entry: DiaryRow | CheckIn) -> None:
+# Filled from the model, recomputed on restore, or bookkeeping: not kept in the trash.
+_NOT_KEPT = {"id", "user", "day", "created_at", "updated_at", "effective_ml", "alcohol_units", "at_night"}
+KIND_OF: dict[type, str] = {
+    Episode: "episode",
+    Intake: "intake",
+    Activity: "activity",
+    Dose: "dose",
+    CheckIn: "checkin",
+}
+MODEL_OF = {kind: model for model, kind in KIND_OF.items()}
+
+
+class _ExactEncoder(DjangoJSONEncoder):
+    # DjangoJSONEncoder cuts datetimes to milliseconds; a restored row must be exact.
+    def default(self, o):
+        if isinstance(o, dt.datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
+def entry_delete(*, entry: DiaryRow | CheckIn) -> DeletedEntry:
+    """Delete a row, keeping a copy that entry_restore can bring back for
+    DeletedEntry.KEEP_FOR_DAYS days. Copies past that age are dropped here."""
+    values = {f.attname: getattr(entry, f.attname) for f in entry._meta.concrete_fields if f.name not in _NOT_KEPT}
+    data = json.loads(json.dumps(values, cls=_ExactEncoder))
+    if isinstance(entry, CheckIn):
+        data["day"] = entry.day.isoformat()
     with transaction.atomic():
+        kept = DeletedEntry.objects.create(
+            user=entry.user, kind=KIND_OF[type(entry)], entry_id=entry.pk, data=data, day=entry.day
+        )
         entry.delete()
         _after_write(user=entry.user, days=[entry.day], entry=None, created=False)
+        cutoff = timezone.now() - dt.timedelta(days=DeletedEntry.KEEP_FOR_DAYS)
+        DeletedEntry.objects.for_user(entry.user).filter(deleted_at__lt=cutoff).delete()
+    return kept
+
+
+def deleted_entries(*, user) -> QuerySet:
+    """What the user can still restore, newest first."""
+    cutoff = timezone.now() - dt.timedelta(days=DeletedEntry.KEEP_FOR_DAYS)
+    return DeletedEntry.objects.for_user(user).filter(deleted_at__gte=cutoff)
+
+
+def entry_restore(*, deleted: DeletedEntry) -> DiaryRow | CheckIn:
+    """Write a deleted row back under its old id, through the same rules as a new one
+    (diary day and night flag from today's profile)."""
+    model = MODEL_OF[deleted.kind]
+    fields = {}
+    for attname, value in deleted.data.items():
+        field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+        fields[attname] = value if isinstance(field, JSONField) or value is None else field.to_python(value)
+    if model is Dose and not Medication.objects.for_user(deleted.user).filter(pk=fields["medication_id"]).exists():
+        raise ValidationError({"medication": "The medication of this dose has been deleted, so it cannot come back."})
+    with transaction.atomic():
+        if model is CheckIn:
+            day = fields.pop("day")
+            row = checkin_save(user=deleted.user, day=day, **fields)
+        else:
+            row = model(user=deleted.user, pk=deleted.entry_id, **fields)
+            _save(row)
+            _after_write(user=deleted.user, days=[row.day], entry=row, created=False)
+        deleted.delete()
+    return row
 
 
 def checkin_save(*, user, checkin: CheckIn | None = None, **fields) -> CheckIn:
@@ -111,6 +190,16 @@ def checkin_save(*, user, checkin: CheckIn | None = None, **fields) -> CheckIn:
         raise ValidationError({"day": "A check-in can be for today or an earlier day, not a future one."})
     if row.day and row.day < EARLIEST.date():
         raise ValidationError({"day": "Give a day after the year 1900."})
+    if row.no_cramps and row.day:
+        logged = Episode.objects.for_user(user).filter(day=row.day).order_by("started_at").first()
+        if logged is not None:
+            raise ValidationError(
+                {
+                    "no_cramps": f"You logged a cramp on {row.day:%A %-d %B} ({logged.get_muscle_display().lower()}, "
+                    f"severity {logged.severity}), so this day cannot be “no cramps”. Answer yes, or delete "
+                    "that cramp first if it was a mistake."
+                }
+            )
     row.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
@@ -128,12 +217,31 @@ def _duplicate_checkin(day: dt.date) -> ValidationError:
     )
 
 
+def episode_at_night(*, user, started_at: dt.datetime, context: str) -> bool:
+    return night.is_night(
+        started_at, user.zone, context=context, sleep_start=user.sleep_starts_at, sleep_end=user.sleep_ends_at
+    )
+
+
 def diary_days_recompute(*, user) -> int:
-    """Recompute the stored diary day of every row of `user` after a change of
-    timezone or day start. One UPDATE per model; returns the number of rows changed."""
+    """Recompute the stored diary day of every row of `user`, and the night flag of
+    every episode, after a change of timezone, day start or sleep window. One UPDATE
+    per model and flag value; returns the number of rows changed."""
     changed = 0
     touched_days: set[dt.date] = set()
     with transaction.atomic():
+        episodes = list(Episode.objects.for_user(user).values_list("id", "started_at", "context", "at_night", "day"))
+        flips = {
+            pk: flag
+            for pk, started_at, context, old, _day in episodes
+            if (flag := episode_at_night(user=user, started_at=started_at, context=context)) != old
+        }
+        for flag in (True, False):
+            ids = [pk for pk, value in flips.items() if value is flag]
+            for chunk in _chunks(ids, 500):
+                Episode.objects.filter(id__in=chunk).update(at_night=flag)
+        touched_days.update(day for pk, _s, _c, _o, day in episodes if pk in flips)
+        changed += len(flips)
         for model, instant_field in INSTANT_FIELD.items():
             rows = list(model.objects.for_user(user).values_list("id", instant_field, "day"))
             new_days = {pk: diary_day(instant, user.zone, user.day_starts_at) for pk, instant, _old in rows}
@@ -157,11 +265,12 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 def _after_write(*, user, days: Iterable[dt.date], entry, created: bool) -> None:
-    """What follows any logbook write: weekly snapshots of the touched days go stale,
-    and a new entry may call for an event reminder (both after commit)."""
-    from reminders.services import event_reminders_for_entry
-    from tracker.reports.services import snapshots_mark_stale
-
-    snapshots_mark_stale(user=user, days=[d for d in days if d is not None])
-    if created and entry is not None:
-        event_reminders_for_entry(entry=entry)
+    """Announce the write to the apps above the logbook (reports stale the touched
+    weeks, reminders may send an event reminder); see signals.entry_written."""
+    entry_written.send(
+        sender=type(entry) if entry is not None else None,
+        user=user,
+        days=[d for d in days if d is not None],
+        entry=entry,
+        created=created,
+    )

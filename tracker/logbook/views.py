@@ -7,12 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.models import Medication
 from tracker.logbook import selectors, services, units
 from tracker.logbook.advice import red_flag_message
 from tracker.logbook.forms import (
@@ -21,8 +23,9 @@ from tracker.logbook.forms import (
     QuickCrampForm,
     QuickDrinkForm,
     add_service_errors,
+    quick_cramp_presets,
 )
-from tracker.logbook.models import Beverage, Muscle
+from tracker.logbook.models import Beverage, Muscle, Side
 
 LOG = {
     "episode": services.episode_log,
@@ -31,11 +34,17 @@ LOG = {
     "dose": services.dose_log,
 }
 ENTRY_TITLES = {"episode": "cramp", "intake": "drink", "activity": "activity", "dose": "medication dose"}
+ENTRY_ARTICLES = {"episode": "a", "intake": "a", "activity": "an", "dose": "a"}
 DEFAULT_PRESETS = [
     {"label": "Glass", "volume_ml": 250, "beverage": "water"},
     {"label": "Bottle", "volume_ml": 500, "beverage": "water"},
     {"label": "Mug of tea", "volume_ml": 300, "beverage": "tea"},
 ]
+# Undo takes back only the entry this browser just made, and only for this long; after
+# that (or for any older entry) deleting is a deliberate act with its own page.
+UNDO_SESSION_KEY = "logbook_undo"
+UNDO_WINDOW = dt.timedelta(minutes=5)
+RESTORE_SESSION_KEY = "logbook_restore"
 HISTORY_DEFAULT_DAYS = 14
 HISTORY_MAX_DAYS = 366
 
@@ -49,6 +58,26 @@ def _next_url(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return default
+
+
+def _remember_for_undo(request, kind: str, entry) -> None:
+    request.session[UNDO_SESSION_KEY] = {
+        "kind": kind,
+        "pk": entry.pk,
+        "until": (timezone.now() + UNDO_WINDOW).isoformat(),
+    }
+
+
+def undoable(request) -> tuple[str, int] | None:
+    """(kind, pk) of the entry Undo may take back, or None once the window has passed."""
+    mark = request.session.get(UNDO_SESSION_KEY)
+    if not mark:
+        return None
+    try:
+        until = dt.datetime.fromisoformat(mark["until"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (mark["kind"], mark["pk"]) if timezone.now() < until else None
 
 
 def _announce_red_flag(request, episode) -> None:
@@ -69,8 +98,14 @@ def _today_context(request, **extra) -> dict:
         {**r, "beverage_label": beverage_labels.get(r["beverage"], "")}
         for r in selectors.recent_drinks(user=request.user, exclude=covered)
     ]
+    undo = undoable(request)
+    restore_id = request.session.get(RESTORE_SESSION_KEY)
+    restorable = services.deleted_entries(user=request.user).filter(pk=restore_id).first() if restore_id else None
+    undo_entry = next((e for e in summary["entries"] if undo == (e.kind, e.row.pk)), None)
     return {
         **summary,
+        "undo_entry": undo_entry,
+        "restorable": restorable,
         "presets": presets,
         "recent_drinks": recent,
         "drink_form": QuickDrinkForm(user=request.user),
@@ -129,6 +164,7 @@ def drink_log(request):
             return _today_response(request, status=400)
         add_service_errors(form, error, rename=QuickDrinkForm.rename)
         return _today_response(request, status=400, drink_form=form)
+    _remember_for_undo(request, "intake", intake)
     messages.success(
         request, f"Logged {units.format_volume(intake.volume_ml, user)} of {intake.get_beverage_display().lower()}."
     )
@@ -136,30 +172,66 @@ def drink_log(request):
 
 
 @login_required
+@require_POST
+def medication_took(request, pk):
+    """One tap on Today: a dose of an every-day medicine, now."""
+    medication = get_object_or_404(Medication.objects.for_user(request.user), pk=pk)
+    dose = services.dose_log(user=request.user, medication=medication, taken_at=timezone.now())
+    _remember_for_undo(request, "dose", dose)
+    messages.success(request, f"Logged: took {medication.name}.")
+    if medication.safety_note:
+        messages.warning(request, medication.safety_note)
+    return _today_response(request)
+
+
+@login_required
 def cramp(request):
-    """Two taps: a muscle, then a severity button that submits (time now, 60 s)."""
-    last = selectors.KINDS["episode"].objects.for_user(request.user).values_list("muscle", flat=True).first()
+    """The quick logger: when, woke me, side, muscle, duration, and a severity button
+    that saves. "Now, calf, 6" is two or three taps; last night's cramp four or five."""
+    user = request.user
+    now = timezone.now()
+    presets = quick_cramp_presets(user=user, now=now)
     if request.method == "POST":
-        form = QuickCrampForm(request.POST, user=request.user)
+        form = QuickCrampForm(request.POST, user=user, now=now)
         if form.is_valid():
             try:
-                episode = services.episode_log(
-                    user=request.user, duration_seconds=60, started_at=timezone.now(), **form.service_fields()
-                )
+                episode = services.episode_log(user=user, **form.service_fields())
             except ValidationError as error:
-                add_service_errors(form, error)
+                add_service_errors(form, error, rename=QuickCrampForm.rename)
             else:
-                messages.success(
-                    request, f"Cramp logged: {episode.get_muscle_display().lower()}, severity {episode.severity}."
-                )
+                _remember_for_undo(request, "episode", episode)
+                messages.success(request, _cramp_logged_message(episode, user))
                 return redirect("today")
     else:
-        form = QuickCrampForm(user=request.user, initial={"muscle": last or Muscle.CALF})
+        last = selectors.KINDS["episode"].objects.for_user(user).values_list("muscle", "side").first()
+        muscle, side = last or (Muscle.CALF, Side.NONE)
+        form = QuickCrampForm(
+            user=user,
+            now=now,
+            initial={
+                "muscle": muscle,
+                "side": side,
+                "when": "now",
+                "at_time": presets["last_night"],
+                "woke": presets["now_is_night"],
+                "duration": "short",
+            },
+        )
     return render(
         request,
         "logbook/cramp.html",
-        {"form": form, "muscles": Muscle.choices, "severities": range(11), "selected": form["muscle"].value()},
+        {"form": form, "severities": range(11), "presets": presets},
         status=400 if form.errors else 200,
+    )
+
+
+def _cramp_logged_message(episode, user) -> str:
+    local = timezone.localtime(episode.started_at, user.zone)
+    what = f"{episode.get_side_display().lower()} " if episode.side in (Side.LEFT, Side.RIGHT) else ""
+    night = " (a night cramp)" if episode.at_night else ""
+    return (
+        f"Cramp logged: {what}{episode.get_muscle_display().lower()}, severity {episode.severity}, "
+        f"at {local:%H:%M}{night}."
     )
 
 
@@ -187,6 +259,7 @@ def _entry_form_page(request, kind, *, entry=None, initial=None):
         try:
             if is_new:
                 entry = LOG[kind](user=request.user, **form.service_fields())
+                _remember_for_undo(request, kind, entry)
             else:
                 services.entry_update(entry=entry, **form.service_fields())
         except ValidationError as error:
@@ -196,8 +269,10 @@ def _entry_form_page(request, kind, *, entry=None, initial=None):
             messages.success(request, f"{done} the {ENTRY_TITLES[kind]}.")
             if kind == "episode":
                 _announce_red_flag(request, entry)
+            if kind == "dose" and entry.medication.safety_note:
+                messages.warning(request, entry.medication.safety_note)
             return redirect(_next_url(request, reverse(after)))
-    title = f"Log a {ENTRY_TITLES[kind]}" if is_new else f"Edit the {ENTRY_TITLES[kind]}"
+    title = f"Log {ENTRY_ARTICLES[kind]} {ENTRY_TITLES[kind]}" if is_new else f"Edit the {ENTRY_TITLES[kind]}"
     context = {"form": form, "kind": kind, "title": title}
     context.update({"is_new": True} if is_new else {"entry": entry})
     return render(request, "logbook/entry_form.html", context, status=400 if form.errors else 200)
@@ -208,8 +283,11 @@ def entry_delete(request, kind, pk):
     """GET asks for confirmation; POST deletes. Today's "undo" posts here directly."""
     entry = selectors.entry_get(user=request.user, kind=kind, pk=pk)
     if request.method == "POST":
-        services.entry_delete(entry=entry)
-        messages.success(request, f"Deleted the {ENTRY_TITLES[kind]}.")
+        kept = services.entry_delete(entry=entry)
+        # Undo is spent; the entry can still be restored from Today or History.
+        request.session.pop(UNDO_SESSION_KEY, None)
+        request.session[RESTORE_SESSION_KEY] = kept.pk
+        messages.success(request, f"Deleted the {ENTRY_TITLES[kind]}. You can restore it for {_days(kept)}.")
         if request.htmx and request.POST.get("from") == "today":
             return _today_response(request)
         return redirect(_next_url(request, reverse("history")))
@@ -220,31 +298,61 @@ def entry_delete(request, kind, pk):
     )
 
 
+def _days(kept) -> str:
+    n = kept.KEEP_FOR_DAYS
+    return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
+
+
+@login_required
+@require_POST
+def entry_restore(request, pk):
+    deleted = get_object_or_404(services.deleted_entries(user=request.user), pk=pk)
+    title = deleted.title
+    try:
+        services.entry_restore(deleted=deleted)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        request.session.pop(RESTORE_SESSION_KEY, None)
+        messages.success(request, f"Restored the {title}.")
+    if request.htmx and request.POST.get("from") == "today":
+        return _today_response(request)
+    return redirect(_next_url(request, reverse("history")))
+
+
 @login_required
 def checkin(request):
     user = request.user
     today = selectors.today_of(user)
-    day = _parse_day(request.GET.get("day")) or today
+    day = _parse_day(request.GET.get("day")) or selectors.checkin_due_day(user=user)
     if day > today:
         raise Http404
     existing = selectors.checkin_for(user=user, day=day)
-    if existing is None:
-        initial = CheckInForm.initial_from(selectors.checkin_for(user=user, day=day - dt.timedelta(days=1)))
-    else:
-        initial = {}
+    previous = selectors.checkin_for(user=user, day=day - dt.timedelta(days=1))
+    # Only on request: a silent copy would manufacture day-to-day persistence in the statistics.
+    copied = request.method == "GET" and request.GET.get("same") == "1" and previous is not None
+    initial = CheckInForm.initial_from(previous) if copied else {}
     form = CheckInForm(request.POST or None, instance=existing, initial=initial, user=user)
     if request.method == "POST" and form.is_valid():
         try:
             services.checkin_save(user=user, checkin=existing, day=day, **form.service_fields())
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_errors(form, error, rename=CheckInForm.rename)
         else:
             messages.success(request, f"Check-in for {day:%A %-d %B} saved.")
             return redirect("today")
     return render(
         request,
         "logbook/checkin.html",
-        {"form": form, "day": day, "is_today": day == today, "existing": existing, "prefilled": bool(initial)},
+        {
+            "form": form,
+            "day": day,
+            "is_today": day == today,
+            "is_yesterday": day == today - dt.timedelta(days=1),
+            "existing": existing,
+            "previous": previous,
+            "copied": copied,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -279,5 +387,7 @@ def history(request):
             "types": types,
             "type_choices": [*selectors.KIND_LABELS.items(), ("checkin", "Check-ins")],
             "earlier": {"from": earlier - (end - start), "to": earlier},
+            "deleted": services.deleted_entries(user=user)[:20],
+            "missing_checkins": selectors.days_without_checkin(user=user),
         },
     )

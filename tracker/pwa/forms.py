@@ -40,7 +40,7 @@ class GoalForm(forms.Form):
 
 
 class SleepForm(forms.Form):
-    """Usual sleep hours (a profile field from the logbook work, when present); the
+    """Usual sleep hours (the profile's sleep window, which also marks night cramps); the
     reminders' waking window follows them, so no reminder comes at night."""
 
     sleep_starts_at = forms.TimeField(

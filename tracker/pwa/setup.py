@@ -1,5 +1,5 @@
 """The first-run set-up after signup: a few short, skippable steps — the daily goal,
-usual sleep hours (when the profile has them) and reminders on this device."""
+usual sleep hours and reminders on this device."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,25 +12,19 @@ from django.urls import reverse
 
 from accounts import goals
 from accounts import services as accounts_services
-from accounts.models import User
-from reminders import services as reminders_services
+from reminders import plans
 from tracker.logbook import units
 from tracker.logbook.forms import add_service_errors
 from tracker.pwa.forms import GoalForm, SleepForm
 
+# The profile's usual sleep window (accounts.User, issue 9): it marks night cramps, and
+# the reminders' waking window follows it.
 SLEEP_FIELDS = ("sleep_starts_at", "sleep_ends_at")
 STEP_TITLES = {"goal": "Daily goal", "sleep": "Sleep", "reminders": "Reminders"}
 
 
-def has_sleep_fields() -> bool:
-    # The usual sleep window is a profile field added by the logbook work; the step
-    # appears once the profile has it.
-    names = {field.name for field in User._meta.get_fields()}
-    return all(name in names for name in SLEEP_FIELDS)
-
-
 def steps() -> list[str]:
-    return ["goal", *(["sleep"] if has_sleep_fields() else []), "reminders"]
+    return list(STEP_TITLES)
 
 
 def formula_text(user) -> str:
@@ -62,15 +56,15 @@ def welcome(request, step: str = "goal"):
                 messages.success(request, f"Daily goal: {units.format_volume(user.goal_ml, user)}.")
                 return redirect(next_url)
     elif step == "sleep":
-        initial = {name: getattr(user, name, None) for name in SLEEP_FIELDS}
+        initial = {name: getattr(user, name) for name in SLEEP_FIELDS}
         form = SleepForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():
                     accounts_services.profile_update(user=user, **form.cleaned_data)
                     # Reminders keep to the waking hours.
-                    reminders_services.plan_update(
-                        plan=reminders_services.plan_get(user=user),
+                    plans.plan_update(
+                        plan=plans.plan_get(user=user),
                         window_start=form.cleaned_data["sleep_ends_at"],
                         window_end=form.cleaned_data["sleep_starts_at"],
                     )
@@ -89,6 +83,6 @@ def welcome(request, step: str = "goal"):
         "formula": formula_text(user),
         "suggested": units.format_volume(user.suggested_goal_ml, user),
         "vapid_public_key": settings.VAPID_PUBLIC_KEY,
-        "plan": reminders_services.plan_get(user=user) if step == "reminders" else None,
+        "plan": plans.plan_get(user=user) if step == "reminders" else None,
     }
     return render(request, "pwa/welcome.html", context, status=400 if form is not None and form.errors else 200)

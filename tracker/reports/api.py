@@ -16,7 +16,7 @@ from tracker.api import StrictDateField, StrictSerializerMixin
 from tracker.reports import exports, selectors, services
 from tracker.reports.registry import context_items
 from tracker.reports.stats import EVIDENCE_ORDER
-from tracker.reports.weeks import week_resolve
+from tracker.reports.weeks import user_today, week_resolve
 
 MAX_DAILY_DAYS = 366
 
@@ -39,7 +39,9 @@ class QueryParams(StrictSerializerMixin, serializers.Serializer):
 
 class WeekQuery(QueryParams):
     week = serializers.CharField(
-        required=False, max_length=8, help_text="ISO week, e.g. 2026-W44; the current week when omitted."
+        required=False,
+        max_length=8,
+        help_text="ISO week, e.g. 2026-W44; the last complete week when omitted.",
     )
 
     def validate(self, attrs):
@@ -47,6 +49,9 @@ class WeekQuery(QueryParams):
             attrs["week_start"] = week_resolve(user=self.context["user"], label=attrs.get("week"))
         except ValueError as error:
             raise serializers.ValidationError({"week": [str(error)]}) from error
+        if not attrs.get("week"):
+            # Without a week: the last complete one, as the page (a week under way is asked for by name).
+            attrs["week_start"] -= dt.timedelta(days=7)
         return attrs
 
 
@@ -74,6 +79,17 @@ class DailyQuery(QueryParams):
         return attrs
 
 
+class OutcomesQuery(QueryParams):
+    start = StrictDateField(help_text="The chosen start (a medicine, supplement or experiment), a diary day.")
+
+    def validate(self, attrs):
+        if attrs["start"] < dt.date(1900, 1, 1):
+            raise serializers.ValidationError({"start": ["Give a date from 1900 onwards."]})
+        if attrs["start"] > user_today(self.context["user"]):
+            raise serializers.ValidationError({"start": ["The start cannot be in the future."]})
+        return attrs
+
+
 # Response shapes, for the OpenAPI schema (design §9; fields may be added, not renamed).
 class DaySerializer(serializers.Serializer):
     day = serializers.DateField()
@@ -85,10 +101,21 @@ class DaySerializer(serializers.Serializer):
     worst_severity = serializers.IntegerField(allow_null=True)
     fluid_ml = serializers.IntegerField()
     effective_ml = serializers.IntegerField()
+    drinks = serializers.IntegerField()
     goal_pct = serializers.IntegerField(
-        allow_null=True, help_text="Effective fluid as % of goal; null: no drinks logged."
+        allow_null=True, help_text="Effective fluid as % of goal (rounded); null: no drinks logged."
     )
-    factors = serializers.DictField(child=serializers.JSONField(allow_null=True), help_text="Factor key → value.")
+    factors = serializers.DictField(
+        child=serializers.JSONField(allow_null=True), help_text="Factor key → value over the whole day; null: unknown."
+    )
+    factors_before_first_cramp = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        allow_null=True,
+        help_text="On a cramp day: each factor from what came before the first cramp (the lag-0 exposure).",
+    )
+    after_first_cramp = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Drinks and doses after the first cramp: relief, not exposure."
+    )
 
 
 class FactorResultSerializer(serializers.Serializer):
@@ -97,20 +124,32 @@ class FactorResultSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["binary", "continuous"])
     unit = serializers.CharField(allow_blank=True)
     rule = serializers.CharField()
+    timed = serializers.BooleanField(help_text="Timed entries count toward a cramp day only before its first cramp.")
     lag = serializers.IntegerField()
     exposed_days = serializers.IntegerField()
     exposed_cramp_days = serializers.IntegerField()
     unexposed_days = serializers.IntegerField()
     unexposed_cramp_days = serializers.IntegerField()
-    rate_ratio = serializers.FloatField(allow_null=True)
+    risk_ratio = serializers.FloatField(
+        allow_null=True, help_text="Mantel–Haenszel risk ratio of a cramp day, over 4-week strata."
+    )
+    rate_ratio = serializers.FloatField(allow_null=True, help_text="The same as risk_ratio (its first name).")
     ci_low = serializers.FloatField(allow_null=True)
     ci_high = serializers.FloatField(allow_null=True)
     p_value = serializers.FloatField(allow_null=True)
     q_value = serializers.FloatField(allow_null=True)
+    persistence_inflation = serializers.FloatField(
+        allow_null=True, help_text="The variance widening for day-to-day persistence, (1 + r_x·r_y)/(1 − r_x·r_y)."
+    )
     rho = serializers.FloatField(allow_null=True)
+    rho_note = serializers.CharField(allow_null=True)
     reverse_p_value = serializers.FloatField(allow_null=True)
     follows_cramps = serializers.BooleanField()
     evidence = serializers.ChoiceField(choices=EVIDENCE_ORDER)
+    direction = serializers.ChoiceField(choices=["more", "fewer"], allow_null=True)
+    not_comparable_reason = serializers.ChoiceField(
+        choices=["all_cramp_days", "no_cramp_days", "always", "never", "daily"], allow_null=True
+    )
     days_needed = serializers.IntegerField()
     summary = serializers.CharField()
     verdict = serializers.CharField()
@@ -122,6 +161,8 @@ class WindowSerializer(serializers.Serializer):
     observed_days = serializers.IntegerField()
     cramp_days = serializers.IntegerField()
     tests = serializers.IntegerField()
+    method = serializers.CharField()
+    not_comparable = serializers.CharField(allow_null=True)
 
     def get_fields(self):
         return {"from": serializers.DateField(), **super().get_fields()}
@@ -167,44 +208,85 @@ class EpisodesSerializer(serializers.Serializer):
     mean_severity = serializers.FloatField(allow_null=True)
     worst_severity = serializers.IntegerField(allow_null=True)
     total_minutes = serializers.FloatField()
+    mean_duration_seconds = serializers.IntegerField(allow_null=True)
     sleep_disturbed_nights = serializers.IntegerField()
     observed_days = serializers.IntegerField()
+    logged_days = serializers.IntegerField()
+    per_7_logged_days = serializers.FloatField(allow_null=True)
+    cramp_days_per_7_logged_days = serializers.FloatField(allow_null=True)
     by_muscle = serializers.DictField(child=serializers.IntegerField())
 
 
 class HydrationSerializer(serializers.Serializer):
     total_ml = serializers.IntegerField()
     effective_ml = serializers.IntegerField()
-    daily_mean_ml = serializers.IntegerField()
-    daily_mean_effective_ml = serializers.IntegerField()
+    daily_mean_ml = serializers.IntegerField(allow_null=True, help_text="Per day with a drink logged.")
+    daily_mean_effective_ml = serializers.IntegerField(allow_null=True)
     goal_ml = serializers.IntegerField()
     days_goal_met = serializers.IntegerField()
-    days_counted = serializers.IntegerField()
+    days_under_60_pct = serializers.IntegerField()
+    days_counted = serializers.IntegerField(help_text="Days with a drink logged: the means divide by these.")
+    days_with_drinks = serializers.IntegerField()
+    days = serializers.IntegerField()
+
+
+class ReliefSerializer(serializers.Serializer):
+    cramp_days = serializers.IntegerField()
+    drinks_after = serializers.IntegerField()
+    electrolyte_drinks_after = serializers.IntegerField()
+    doses_after = serializers.IntegerField()
+    summary = serializers.CharField(allow_null=True)
 
 
 class PreviousWeekSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     cramp_days = serializers.IntegerField()
+    logged_days = serializers.IntegerField()
     change_pct = serializers.FloatField(allow_null=True)
+    change_low_pct = serializers.FloatField(allow_null=True)
+    change_high_pct = serializers.FloatField(allow_null=True)
 
 
 class BaselineSerializer(serializers.Serializer):
-    per_week = serializers.FloatField(allow_null=True)
+    per_week = serializers.FloatField(allow_null=True, help_text="Cramps per 7 logged days.")
     cramp_days_per_week = serializers.FloatField(allow_null=True)
-    weeks_logged = serializers.IntegerField()
+    weeks_logged = serializers.IntegerField(help_text="Weeks with at least 4 logged days: only these count.")
+    logged_days = serializers.IntegerField()
     change_pct = serializers.FloatField(allow_null=True)
+    change_low_pct = serializers.FloatField(allow_null=True, help_text="95% exact Poisson interval of the change.")
+    change_high_pct = serializers.FloatField(allow_null=True)
+    responder_25 = serializers.BooleanField(allow_null=True)
+    responder_50 = serializers.BooleanField(allow_null=True)
+    reason = serializers.CharField(allow_null=True, help_text="Why no change is given.")
+
+
+class FixedBaselineSerializer(BaselineSerializer):
+    label = serializers.CharField()
+    start = serializers.DateField()
 
 
 class ChangeSerializer(serializers.Serializer):
+    week_complete = serializers.BooleanField()
+    logged_days = serializers.IntegerField()
     previous_week = PreviousWeekSerializer()
     baseline_8_weeks = BaselineSerializer()
-    responder = serializers.BooleanField(help_text="At least 25% fewer cramps than the 8-week baseline.")
+    fixed_baseline = FixedBaselineSerializer(allow_null=True)
+    responder = serializers.BooleanField(
+        allow_null=True,
+        help_text="At least 25% fewer cramps per logged day than the fixed baseline (else the 8 weeks before); "
+        "null for a week in progress or with fewer than 4 logged days.",
+    )
+    responder_50 = serializers.BooleanField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
 
 
 class RedFlagSerializer(serializers.Serializer):
     day = serializers.DateField(allow_null=True)
     kind = serializers.ChoiceField(choices=["symptoms", "frequent_cramps"])
+    group = serializers.CharField(required=False)
     symptoms = serializers.ListField(child=serializers.CharField())
+    cramp_days = serializers.IntegerField(required=False)
+    nights = serializers.IntegerField(required=False)
     message = serializers.CharField()
 
 
@@ -213,8 +295,17 @@ class MedicationChangeSerializer(serializers.Serializer):
     drug_class = serializers.CharField()
     change = serializers.ChoiceField(choices=["started", "stopped"])
     on = serializers.DateField()
-    before_per_week = serializers.FloatField()
+    settle_in_days = serializers.IntegerField()
+    before_cramps = serializers.IntegerField()
+    before_logged_days = serializers.IntegerField()
+    after_cramps = serializers.IntegerField()
+    after_logged_days = serializers.IntegerField()
+    before_per_week = serializers.FloatField(allow_null=True, help_text="Cramps per 7 logged days.")
     after_per_week = serializers.FloatField(allow_null=True)
+    risk_ratio = serializers.FloatField(allow_null=True, help_text="Rate after / rate before.")
+    rate_ratio = serializers.FloatField(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True, help_text="Exact Poisson 95% interval.")
+    ci_high = serializers.FloatField(allow_null=True)
     before_checkins = serializers.IntegerField()
     after_checkins = serializers.IntegerField()
     after_days = serializers.IntegerField()
@@ -226,6 +317,19 @@ class RemindersSerializer(serializers.Serializer):
     acted_on = serializers.IntegerField()
 
 
+class TrialWeekSerializer(serializers.Serializer):
+    starts_on = serializers.DateField()
+    complete = serializers.BooleanField()
+    episodes = EpisodesSerializer()
+    change = BaselineSerializer()
+
+
+class OutcomesResponseSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    baseline = EpisodesSerializer(help_text="The fixed baseline: the 4 weeks before the start.")
+    weeks = TrialWeekSerializer(many=True)
+
+
 class WeeklyResponseSerializer(serializers.Serializer):
     week = serializers.CharField()
     starts_on = serializers.DateField()
@@ -234,11 +338,13 @@ class WeeklyResponseSerializer(serializers.Serializer):
     day_starts_at = serializers.CharField()
     week_starts_on = serializers.CharField()
     complete = serializers.BooleanField()
+    in_progress = serializers.BooleanField()
     built_for_day = serializers.DateField()
     generated_at = serializers.DateTimeField()
     stale = serializers.BooleanField()
     episodes = EpisodesSerializer()
     hydration = HydrationSerializer()
+    relief = ReliefSerializer()
     days = DaySerializer(many=True)
     factor_keys = serializers.ListField(child=serializers.CharField())
     change = ChangeSerializer()
@@ -345,3 +451,15 @@ class DailyView(APIView):
                 "days": [d.as_json() for d in series.days],
             }
         )
+
+
+class OutcomesView(APIView):
+    @extend_schema(
+        operation_id="reports_outcomes",
+        parameters=[OutcomesQuery],
+        responses={200: OutcomesResponseSerializer, **ERRORS},
+        summary="Outcome measures as trials report them around a chosen start, against the 4 weeks before it.",
+    )
+    def get(self, request):
+        start = _query(OutcomesQuery, request)["start"]
+        return Response(selectors.outcomes_report(user=request.user, start=start))

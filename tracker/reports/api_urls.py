@@ -7,4 +7,5 @@ urlpatterns = [
     path("reports/weekly/csv/", api.WeeklyCsvView.as_view(), name="api-reports-weekly-csv"),
     path("reports/factors/", api.FactorsView.as_view(), name="api-reports-factors"),
     path("reports/daily/", api.DailyView.as_view(), name="api-reports-daily"),
+    path("reports/outcomes/", api.OutcomesView.as_view(), name="api-reports-outcomes"),
 ]

@@ -16,8 +16,15 @@ BINARY = "binary"
 CONTINUOUS = "continuous"
 
 # A day's aggregates, as series.py builds them: {"intake": {...} | None, "activity": ...,
-# "checkin": ..., "dose": {drug_class: count} | None, "goal_ml": int, "logged": bool}.
+# "checkin": ..., "dose": {drug_class: count} | None, "goal_ml": int, "goal_share": float}.
+# On a cramp day's lag-0 aggregates the timed tables hold what came before the first
+# cramp and goal_share is the share of the goal due by then (design §6, timing).
 Aggregates = dict
+
+# Known or unknown (design §6, missing values): a value is None when the day does not
+# tell it. Not logging a drink is not drinking nothing; a blank check-in answer is not
+# "no"; activities and as-needed doses are known on a day with a check-in (which asks
+# the user to log the day) or an entry of that kind.
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,9 @@ class Factor:
     threshold: float = 1
     # True: exposed when value < threshold (low fluid, short sleep); else value >= threshold.
     below: bool = False
+    # Timed: entries with an instant (drinks, activities, doses); lag 0 on a cramp day
+    # counts only those before the first cramp. Daily: a check-in answer.
+    timed: bool = False
 
     def exposed(self, value) -> bool | None:
         if value is None:
@@ -51,23 +61,22 @@ def _checkin(column: str, *, as_bool: bool = False, as_list: bool = False):
         if row is None:
             return None
         value = row.get(column)
-        if as_list:
+        if value is None:
+            return None
+        if as_list or as_bool:
             return bool(value)
-        if as_bool:
-            return bool(value)
-        return None if value is None else float(value)
+        return float(value)
 
     return read
 
 
-def _logged(table: str, column: str, *, as_bool: bool = False):
-    """A value summed from logged rows: 0 on a day that was logged (a check-in, a cramp
-    or any entry) with no such row, unknown (None) on a day with nothing logged."""
-
+def _activity(column: str, *, as_bool: bool = False):
     def read(agg: Aggregates):
-        row = agg.get(table)
+        row = agg.get("activity")
         if row is None:
-            return (False if as_bool else 0) if agg.get("logged") else None
+            if agg.get("checkin") is None:
+                return None
+            return False if as_bool else 0.0
         value = row.get(column) or 0
         return bool(value) if as_bool else float(value)
 
@@ -75,19 +84,28 @@ def _logged(table: str, column: str, *, as_bool: bool = False):
 
 
 def _goal_pct(agg: Aggregates):
-    # Unknown when no drink was logged that day: "did not log" is not "drank nothing".
+    # Unknown when no drink was logged that day, and when nothing was due yet (a
+    # cramp before the waking window opened). Exact: rounding is for display only.
     intake = agg.get("intake")
-    if intake is None or not agg.get("goal_ml"):
+    due = (agg.get("goal_ml") or 0) * agg.get("goal_share", 1.0)
+    if intake is None or due <= 0:
         return None
-    return round(100 * (intake["effective_ml"] or 0) / agg["goal_ml"])
+    return 100 * float(intake.get("effective_ml") or 0) / due
+
+
+def _electrolyte(agg: Aggregates):
+    intake = agg.get("intake")
+    return None if intake is None else bool(intake.get("electrolyte_drinks"))
 
 
 def _alcohol(agg: Aggregates):
-    # Drinks logged with alcohol, plus the check-in's units for alcohol not logged as drinks.
+    # Drinks logged with alcohol, plus the check-in's units for alcohol not logged as
+    # drinks (the check-in asks only for those, so no drink counts twice). Known when
+    # the check-in answered it or any drink was logged that day.
     intake, checkin = agg.get("intake"), agg.get("checkin")
     checkin_units = None if checkin is None else checkin.get("alcohol_units")
     if intake is None and checkin_units is None:
-        return 0.0 if agg.get("logged") else None
+        return None
     return float((intake or {}).get("alcohol_units") or 0) + float(checkin_units or 0)
 
 
@@ -95,7 +113,7 @@ def _dose(drug_class: str):
     def read(agg: Aggregates):
         doses = agg.get("dose")
         if doses is None:
-            return False if agg.get("logged") else None
+            return None if agg.get("checkin") is None else False
         return doses.get(drug_class, 0) > 0
 
     return read
@@ -107,13 +125,17 @@ FACTORS: list[Factor] = [
         label="Drank under 60% of goal",
         kind=CONTINUOUS,
         unit="% of goal",
-        rule="effective fluid (volume × hydration factor) under 60% of the daily goal",
+        rule=(
+            "effective fluid (volume × hydration factor) under 60% of the daily goal; on a cramp day, "
+            "what was drunk before the first cramp against the share of the goal due by then"
+        ),
         phrase="you drank under 60% of your goal",
         cause="Dehydration is one of the most common causes of leg cramps",
         source="intake.effective_ml",
         value=_goal_pct,
         threshold=60,
         below=True,
+        timed=True,
     ),
     Factor(
         key="electrolyte_drinks",
@@ -124,7 +146,8 @@ FACTORS: list[Factor] = [
         phrase="you had an electrolyte drink",
         cause="mineral depletion, including decreases in calcium, potassium, and magnesium",
         source="intake.beverage",
-        value=_logged("intake", "electrolyte_drinks", as_bool=True),
+        value=_electrolyte,
+        timed=True,
     ),
     Factor(
         key="exercise_minutes",
@@ -135,7 +158,8 @@ FACTORS: list[Factor] = [
         phrase="you exercised 60 minutes or more",
         cause="leg muscles can also cramp from overuse",
         source="activity.duration_minutes",
-        value=_logged("activity", "minutes"),
+        value=_activity("minutes"),
+        timed=True,
         threshold=60,
     ),
     Factor(
@@ -147,7 +171,8 @@ FACTORS: list[Factor] = [
         phrase="you exercised vigorously or sweated heavily",
         cause="excessive sweating, and heat-related illnesses; overuse",
         source="activity.intensity, activity.heavy_sweating",
-        value=_logged("activity", "vigorous", as_bool=True),
+        value=_activity("vigorous", as_bool=True),
+        timed=True,
     ),
     Factor(
         key="sitting_hours",
@@ -221,6 +246,7 @@ FACTORS: list[Factor] = [
         source="intake.alcohol_units + checkin.alcohol_units",
         value=_alcohol,
         threshold=3,
+        timed=True,
     ),
     Factor(
         key="hot_environment",
@@ -301,12 +327,31 @@ FACTORS: list[Factor] = [
         cause="Certain medications ... have a tendency to cause muscle cramps",
         source="dose.medication.drug_class",
         value=_dose(drug_class.value),
+        timed=True,
     )
     for drug_class in DrugClass
 ]
 
 FACTORS_BY_KEY: dict[str, Factor] = {f.key: f for f in FACTORS}
 MEDICATION_PREFIX = "medication_"
+NAMED_PREFIX = "med:"
+
+
+def named_medicine_factor(med_id: int, name: str) -> Factor:
+    """One named medicine or supplement of the user's list, as its own factor (design
+    §6): built per series from the doses taken in it."""
+    return Factor(
+        key=f"{MEDICATION_PREFIX}named_{med_id}",
+        label=f"Took: {name}",
+        kind=BINARY,
+        unit="",
+        rule=f"at least one dose of {name}",
+        phrase=f"you took {name}",
+        cause="Certain medications ... have a tendency to cause muscle cramps",
+        source="dose.medication",
+        value=_dose(f"{NAMED_PREFIX}{med_id}"),
+        timed=True,
+    )
 
 
 # Constant for a user over a window: shown as context, never tested (no within-person contrast).

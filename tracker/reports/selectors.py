@@ -4,18 +4,24 @@ queries whatever the amount of data."""
 
 import datetime as dt
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q
 
 from accounts.models import DrugClass, Medication
 from tracker.diary import day_bounds
-from tracker.logbook import advice
-from tracker.logbook.models import CheckIn, Episode
-from tracker.reports import analysis, outcomes
-from tracker.reports.series import Series, series_build
+from tracker.logbook.models import (
+    DEHYDRATION_RED_FLAGS,
+    RED_FLAG_SYMPTOMS,
+    SEIZURE_RED_FLAGS,
+    CheckIn,
+    Episode,
+    Symptom,
+)
+from tracker.reports import analysis, outcomes, stats
+from tracker.reports.series import DayRow, Series, series_build
 from tracker.reports.weeks import user_today
 
 MAX_RANGE_DAYS = 731
-MED_WINDOW_DAYS = 28
 MED_EVENTS_SHOWN = 10
 
 
@@ -31,19 +37,84 @@ def factors_report(*, user, weeks: int = 12, end: dt.date | None = None) -> dict
     return analysis.factors_analyse(series=series, start=start, end=end)
 
 
-def red_flags(*, user, start: dt.date, end: dt.date, nights_with_cramps: int) -> list[dict]:
-    """Red flags logged in the range, most urgent message per episode, with the
-    frequent-cramps warning first when cramps came on 5 or more nights."""
+def _date(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _label(value: str) -> str:
+    if value in Symptom.values:
+        return Symptom(value).label.lower()
+    try:  # a check-in field that is a red flag
+        return str(CheckIn._meta.get_field(value).verbose_name).lower()
+    except FieldDoesNotExist:
+        return value.replace("_", " ")
+
+
+def _labels(values: list[str]) -> str:
+    words = [_label(v) for v in values]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# Why each group of red flags needs a doctor, in calm words: the urgent "call emergency
+# services now" is said once, at the moment of logging (tracker.logbook.advice).
+RED_FLAG_GROUPS = [
+    (
+        "seizure",
+        SEIZURE_RED_FLAGS,
+        "Loss of consciousness or whole-body convulsions can be a seizure, not a cramp — see a doctor.",
+    ),
+    (
+        "dehydration",
+        DEHYDRATION_RED_FLAGS,
+        "Fainting, confusion or sunken eyes can mean severe dehydration — see a doctor.",
+    ),
+    (
+        "circulation",
+        {"swelling", "redness", "numbness"},
+        "These can point to a circulation or nerve problem — see a doctor.",
+    ),
+]
+PREGNANCY_REASON = "In pregnancy, swelling with cramps needs checking — see a doctor or midwife."
+
+
+def _red_flag_entries(day: dt.date, symptoms: list[str], *, pregnant: bool, checkin: bool = False) -> list[dict]:
+    """Every flag an episode earned, one entry per kind: "You logged X on <date>: that
+    needs a doctor." A symptom outside the known groups that the logbook marks as a
+    red flag is still reported."""
+    entries, seen = [], set()
+    present = list(dict.fromkeys(symptoms))
+    for kind, members, reason in RED_FLAG_GROUPS:
+        hit = [s for s in present if s in members]
+        if kind == "circulation" and pregnant and "swelling" in hit:
+            kind, reason = "pregnancy", PREGNANCY_REASON
+        if hit:
+            seen.update(hit)
+            entries.append((kind, hit, reason))
+    other = [s for s in present if (checkin or s in RED_FLAG_SYMPTOMS) and s not in seen]
+    if other:
+        entries.append(("other", other, "See a doctor."))
+    return [
+        {
+            "day": day.isoformat(),
+            "kind": "symptoms",
+            "group": kind,
+            "symptoms": hit,
+            "message": f"You logged {_labels(hit)} on {_date(day)}: that needs a doctor. {reason}",
+        }
+        for kind, hit, reason in entries
+    ]
+
+
+def red_flags(
+    *, user, start: dt.date, end: dt.date, days: list[DayRow] | None = None, recent: list[DayRow] | None = None
+) -> list[dict]:
+    """Red flags logged in the range, in the order logged, every flag each episode (or
+    check-in, from `days`) earned; "cramps often or every night" first when `recent`
+    (the days ending with the last day to judge) show it. One query."""
     flags = []
-    if nights_with_cramps >= advice.NIGHTS_FOR_FREQUENT_CRAMPS:
-        flags.append(
-            {
-                "day": None,
-                "kind": "frequent_cramps",
-                "symptoms": [],
-                "message": advice.FREQUENT_CRAMPS_MESSAGE.format(nights=nights_with_cramps),
-            }
-        )
+    frequent = outcomes.frequent_cramps(recent) if recent else None
+    if frequent:
+        flags.append(frequent)
     rows = (
         Episode.objects.for_user(user)
         .filter(day__gte=start, day__lte=end)
@@ -53,16 +124,24 @@ def red_flags(*, user, start: dt.date, end: dt.date, nights_with_cramps: int) ->
     )
     pregnant = user.is_pregnant
     for day, symptoms in rows:
-        message = advice.red_flag_message(symptoms, pregnant=pregnant)
-        if message:
-            flags.append({"day": day.isoformat(), "kind": "symptoms", "symptoms": symptoms, "message": message})
+        flags.extend(_red_flag_entries(day, symptoms, pregnant=pregnant))
+    for row in days or []:
+        if start <= row.day <= end and row.checkin_flags:
+            flags.extend(_red_flag_entries(row.day, row.checkin_flags, pregnant=pregnant, checkin=True))
     return flags
 
 
+SETTLE_IN_DAYS = 7
+MED_LOGGED_DAYS = 28
+MED_LOOK_DAYS = 84  # calendar days searched on each side for the logged days
+
+
 def medication_changes(*, user, today: dt.date) -> list[dict]:
-    """Cramps per week in the 4 weeks before and after each start or stop of a
-    medicine. One query for the medicines, and two aggregates (episodes, check-ins)
-    for every event at once."""
+    """Before/after each start or stop of a medicine or supplement (design §6): cramps
+    per logged day over up to 28 logged days before the change and up to 28 logged days
+    after a 7-day settle-in, the exact Poisson rate ratio, and the caveats in words.
+    Three queries whatever the number of changes: the medicines, cramps per day and
+    check-in days over the span of all of them."""
     meds = list(
         Medication.objects.for_user(user)
         .filter(Q(started_on__isnull=False) | Q(stopped_on__isnull=False))
@@ -77,51 +156,90 @@ def medication_changes(*, user, today: dt.date) -> list[dict]:
     events = events[:MED_EVENTS_SHOWN]
     if not events:
         return []
-    window = dt.timedelta(days=MED_WINDOW_DAYS)
-    spans = {}
-    for i, event in enumerate(events):
-        on = event["on"]
-        spans[f"b{i}"] = (on - window, on - dt.timedelta(days=1))
-        spans[f"a{i}"] = (on, min(on + window - dt.timedelta(days=1), today))
-    span_q = {key: Q(day__gte=lo, day__lte=hi) for key, (lo, hi) in spans.items()}
-    cramps = Episode.objects.for_user(user).aggregate(**{k: Count("id", filter=q) for k, q in span_q.items()})
-    logged = CheckIn.objects.for_user(user).aggregate(**{k: Count("id", filter=q) for k, q in span_q.items()})
+    lo = min(e["on"] for e in events) - dt.timedelta(days=MED_LOOK_DAYS)
+    hi = min(max(e["on"] for e in events) + dt.timedelta(days=SETTLE_IN_DAYS + MED_LOOK_DAYS), today)
+    cramps = dict(
+        Episode.objects.for_user(user)
+        .filter(day__gte=lo, day__lte=hi)
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("day", "n")
+    )
+    answered = set(
+        CheckIn.objects.for_user(user)
+        .filter(day__gte=lo, day__lte=hi, no_cramps__isnull=False)
+        .values_list("day", flat=True)
+    )
+    logged = set(cramps) | answered
     result = []
-    for i, event in enumerate(events):
-        med = event["med"]
-        before_days = MED_WINDOW_DAYS
-        after_days = (spans[f"a{i}"][1] - spans[f"a{i}"][0]).days + 1
-        before = round(cramps[f"b{i}"] * 7 / before_days, 1)
-        after = round(cramps[f"a{i}"] * 7 / after_days, 1) if after_days > 0 else None
-        result.append(
-            {
-                "medication": med["name"],
-                "drug_class": med["drug_class"],
-                "change": event["change"],
-                "on": event["on"].isoformat(),
-                "before_per_week": before,
-                "after_per_week": after,
-                "before_checkins": logged[f"b{i}"],
-                "after_checkins": logged[f"a{i}"],
-                "after_days": after_days,
-                "summary": _medication_summary(med, event, before, after, after_days),
-            }
-        )
+    for event in events:
+        on = event["on"]
+        before = [on - dt.timedelta(days=k) for k in range(1, MED_LOOK_DAYS + 1)]
+        before = [d for d in before if d in logged][:MED_LOGGED_DAYS]
+        first_after = on + dt.timedelta(days=SETTLE_IN_DAYS)
+        after = [first_after + dt.timedelta(days=k) for k in range(MED_LOOK_DAYS)]
+        after = [d for d in after if d <= today and d in logged][:MED_LOGGED_DAYS]
+        x0, x1 = sum(cramps.get(d, 0) for d in before), sum(cramps.get(d, 0) for d in after)
+        rr, low, high = stats.poisson_rate_ratio(x1, len(after), x0, len(before))
+        per_week = lambda x, days: round(7 * x / len(days), 1) if days else None  # noqa: E731
+        row = {
+            "medication": event["med"]["name"],
+            "drug_class": event["med"]["drug_class"],
+            "change": event["change"],
+            "on": on.isoformat(),
+            "settle_in_days": SETTLE_IN_DAYS,
+            "before_cramps": x0,
+            "before_logged_days": len(before),
+            "after_cramps": x1,
+            "after_logged_days": len(after),
+            "before_per_week": per_week(x0, before),
+            "after_per_week": per_week(x1, after),
+            "risk_ratio": stats.finite(rr, 2),
+            "rate_ratio": stats.finite(rr, 2),
+            "ci_low": stats.finite(low, 2),
+            "ci_high": stats.finite(high, 2),
+            # The fields of the first version, kept: check-ins and calendar days after.
+            "before_checkins": sum(d in answered for d in before),
+            "after_checkins": sum(d in answered for d in after),
+            "after_days": max((today - on).days + 1, 0),
+        }
+        row["summary"] = _medication_summary(event, row)
+        result.append(row)
     return result
 
 
-def _medication_summary(med: dict, event: dict, before: float, after: float | None, after_days: int) -> str:
+def _medication_summary(event: dict, row: dict) -> str:
+    med = event["med"]
     verb = "started" if event["change"] == "started" else "stopped"
     drug = f"{med['name']} ({DrugClass(med['drug_class']).label})"
-    text = f"You {verb} {drug} on {event['on']:%d %b %Y}. In the 4 weeks before: {before:g} cramps a week"
-    if after is None:
-        text += "; there are no days after it yet."
+    text = f"You {verb} {drug} on {_date(event['on'])}. "
+    if not row["before_logged_days"]:
+        text += "There are no logged days before it to compare with."
+    elif not row["after_logged_days"]:
+        text += (
+            f"Before: {row['before_per_week']:g} cramps per 7 logged days ({row['before_logged_days']} days logged). "
+            f"After it there are no logged days yet beyond the first {SETTLE_IN_DAYS}, which are left out "
+            "while a change settles in."
+        )
     else:
-        so_far = "" if after_days >= MED_WINDOW_DAYS else f" (only {after_days} days so far)"
-        text += f"; in the 4 weeks after{so_far}: {after:g} a week."
+        text += (
+            f"Before: {row['before_per_week']:g} cramps per 7 logged days ({row['before_logged_days']} days logged); "
+            f"after, leaving out the first {SETTLE_IN_DAYS} days: {row['after_per_week']:g} "
+            f"({row['after_logged_days']} days logged)."
+        )
+        if row["ci_low"] is not None and row["ci_high"] is not None:
+            text += (
+                f" The rate after is {row['risk_ratio']:g} times the rate before "
+                f"(95% interval {row['ci_low']:g}–{row['ci_high']:g})."
+            )
+        elif row["ci_low"] is not None:
+            text += " There were no cramps before, so the change has no upper limit."
     text += (
-        " A change like this can have many causes and does not show that the medicine caused it."
-        " Do not stop or change a medicine on your own: talk to your doctor or pharmacist about it."
+        " A change like this can have many causes and does not show that the medicine caused it:"
+        " cramps often ease on their own after a bad spell (when people tend to start something new),"
+        " and other things may have changed in the same weeks (season, activity, other medicines)."
+        " Do not stop or change a medicine without your doctor."
     )
     return text
 
@@ -142,24 +260,93 @@ def reminders_summary(*, user, start: dt.date, end: dt.date) -> dict:
     return {"sent": sent, "acted_on": acted_on}
 
 
-def week_outcomes(series: Series, start: dt.date) -> tuple[dict, dict]:
+def week_outcomes(
+    series: Series, start: dt.date, *, complete: bool, fixed_start: tuple[str, dt.date] | None = None
+) -> tuple[dict, dict]:
+    """The week's outcome measures and its change against the previous week, the 8
+    weeks before and, when given, the fixed baseline of the 4 weeks before
+    `fixed_start` (label, day)."""
     week = series.between(start, start + dt.timedelta(days=6))
     previous = series.between(start - dt.timedelta(days=7), start - dt.timedelta(days=1))
     baseline = series.between(start - dt.timedelta(days=7 * outcomes.BASELINE_WEEKS), start - dt.timedelta(days=1))
-    return outcomes.episodes_summary(week), outcomes.change_summary(week=week, previous=previous, baseline=baseline)
+    fixed = None
+    if fixed_start is not None:
+        label, on = fixed_start
+        fixed = {
+            "label": label,
+            "on": on,
+            "days": series.between(on - dt.timedelta(days=FIXED_BASELINE_DAYS), on - dt.timedelta(days=1)),
+        }
+    change = outcomes.change_summary(week=week, previous=previous, baseline=baseline, complete=complete, fixed=fixed)
+    return outcomes.episodes_summary(week), change
+
+
+FIXED_BASELINE_DAYS = 28
+
+
+def fixed_baseline_start(changes: list[dict], week_start: dt.date) -> tuple[str, dt.date] | None:
+    """The latest start of a medicine or supplement at or before the week: its 4 weeks
+    before are the fixed baseline the week is compared with (design §6)."""
+    starts = [c for c in changes if c["change"] == "started" and dt.date.fromisoformat(c["on"]) <= week_start]
+    if not starts:
+        return None
+    latest = max(starts, key=lambda c: c["on"])
+    return f"the 4 weeks before you started {latest['medication']}", dt.date.fromisoformat(latest["on"])
+
+
+def hydration_summary(days: list[DayRow], goal_ml: int) -> dict:
+    """Fluid per logged drinking day: a day with no drink logged is unknown, not 0 ml,
+    so it is left out of the means (the count of days is given beside them)."""
+    drank = [d for d in days if d.drinks or d.fluid_ml]
+    n = len(drank)
+    total, effective = sum(d.fluid_ml for d in drank), sum(d.effective_ml for d in drank)
+    return {
+        "total_ml": total,
+        "effective_ml": effective,
+        "daily_mean_ml": round(total / n) if n else None,
+        "daily_mean_effective_ml": round(effective / n) if n else None,
+        "goal_ml": goal_ml,
+        "days_goal_met": sum(d.effective_ml >= goal_ml for d in drank),
+        # Exact: 1195 of 2000 ml is under 60% even though it shows as 60%.
+        "days_under_60_pct": sum(100 * d.effective_ml < 60 * goal_ml for d in drank),
+        "days_counted": n,
+        "days_with_drinks": n,
+        "days": len(days),
+    }
+
+
+def relief_summary(days: list[DayRow]) -> dict:
+    """What was taken after the day's first cramp: relief ("what helped"), not exposure."""
+    cramp_days = [d for d in days if d.first_cramp is not None]
+    counts = {
+        key: sum(bool(d.after_cramp.get(key)) for d in cramp_days) for key in ("drinks", "electrolyte_drinks", "doses")
+    }
+    parts = []
+    if counts["electrolyte_drinks"]:
+        parts.append(f"an electrolyte drink on {counts['electrolyte_drinks']}")
+    if counts["drinks"]:
+        parts.append(f"a drink of any kind on {counts['drinks']}")
+    if counts["doses"]:
+        parts.append(f"a medicine on {counts['doses']}")
+    summary = None
+    if parts:
+        summary = (
+            f"After a cramp you had {', '.join(parts)} of {len(cramp_days)} cramp days. "
+            "These count as what helped, not as a cause."
+        )
+    return {"cramp_days": len(cramp_days), **{f"{k}_after": v for k, v in counts.items()}, "summary": summary}
 
 
 def print_report(*, user, start: dt.date, end: dt.date) -> dict:
     """A doctor's summary over any range: outcome measures, fluid, the daily table,
     red flags, medication changes and the factor analysis over the 84 days ending
-    `end`. One series covers both the range and the factor window."""
+    `end`. One series covers the range, the factor window and the last 14 days."""
     window_start = end - dt.timedelta(days=analysis.WINDOW_DAYS - 1)
-    series = series_build(user=user, start=min(start, window_start - dt.timedelta(days=1)), end=end)
+    series = series_build(
+        user=user, start=min(start, window_start - dt.timedelta(days=1), end - dt.timedelta(days=13)), end=end
+    )
     days = series.between(start, end)
     episodes = outcomes.episodes_summary(days)
-    weeks = max(len(days) / 7, 1)
-    total_ml = sum(d.fluid_ml for d in days)
-    effective = sum(d.effective_ml for d in days)
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -167,20 +354,27 @@ def print_report(*, user, start: dt.date, end: dt.date) -> dict:
         "timezone": user.timezone,
         "episodes": episodes,
         "per_week": {
-            "count": round(episodes["count"] / weeks, 1),
-            "cramp_days": round(episodes["cramp_days"] / weeks, 1),
+            # Per 7 logged days: days with nothing logged say nothing about cramps.
+            "count": episodes["per_7_logged_days"],
+            "cramp_days": episodes["cramp_days_per_7_logged_days"],
+            "logged_days": episodes["logged_days"],
         },
-        "hydration": {
-            "total_ml": total_ml,
-            "effective_ml": effective,
-            "daily_mean_ml": round(total_ml / len(days)),
-            "daily_mean_effective_ml": round(effective / len(days)),
-            "goal_ml": series.goal_ml,
-            "days_goal_met": sum(d.effective_ml >= series.goal_ml for d in days),
-        },
+        "hydration": hydration_summary(days, series.goal_ml),
+        "relief": relief_summary(days),
         "days": [d.as_json() for d in days],
         "factor_keys": [f.key for f in series.factors],
         "factors": analysis.factors_analyse(series=series, start=window_start, end=end),
-        "red_flags": red_flags(user=user, start=start, end=end, nights_with_cramps=0),
+        "red_flags": red_flags(
+            user=user, start=start, end=end, days=days, recent=series.between(end - dt.timedelta(days=13), end)
+        ),
         "medication_changes": medication_changes(user=user, today=end),
     }
+
+
+def outcomes_report(*, user, start: dt.date) -> dict:
+    """Trial-style outcome measures around a chosen start (design §6): the 4 weeks
+    before it as the fixed baseline and up to 12 weeks from it. Six queries."""
+    today = user_today(user)
+    last = min(today, start + dt.timedelta(days=7 * outcomes.MAX_TRIAL_WEEKS - 1))
+    series = series_build(user=user, start=start - dt.timedelta(days=7 * outcomes.FIXED_WEEKS), end=last)
+    return outcomes.trial_weeks(series.days, start=start, today=today)

@@ -5,22 +5,27 @@ on SQLite and PostgreSQL, and no loop over logged rows)."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, Sum
+from django.db import connection
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
 
+from tracker.diary import local_to_utc
+from tracker.logbook import models as logbook_models
 from tracker.logbook.models import (
     CHECKIN_FACTOR_FIELDS,
     Activity,
     Beverage,
     CheckIn,
-    Context,
     Dose,
     Episode,
     Intake,
     Intensity,
 )
-from tracker.reports.registry import FACTORS, MEDICATION_PREFIX, Factor
+from tracker.reports.registry import FACTORS, MEDICATION_PREFIX, NAMED_PREFIX, Factor, named_medicine_factor
 
-CHECKIN_COLUMNS = CHECKIN_FACTOR_FIELDS
+# Check-in answers that are red flags (e.g. fainting outside a cramp), when the logbook
+# declares them: each a boolean field whose true value reaches the reports' red flags.
+CHECKIN_RED_FLAG_FIELDS = tuple(getattr(logbook_models, "CHECKIN_RED_FLAG_FIELDS", ()))
+CHECKIN_COLUMNS = tuple(dict.fromkeys((*CHECKIN_FACTOR_FIELDS, *CHECKIN_RED_FLAG_FIELDS)))
 ELECTROLYTE_BEVERAGES = (Beverage.ELECTROLYTE_DRINK, Beverage.ORAL_REHYDRATION_SOLUTION)
 
 
@@ -29,6 +34,9 @@ class DayRow:
     day: dt.date
     observed: bool = False
     episodes: int = 0
+    # The check-in's answer to "any cramps?": True (had cramps), False (no cramps) or
+    # None (no check-in, or not answered).
+    checkin_cramps: bool | None = None
     night_cramps: int = 0
     sleep_disturbed: int = 0
     minutes: float = 0.0
@@ -36,15 +44,31 @@ class DayRow:
     severity_sum: int = 0
     fluid_ml: int = 0
     effective_ml: int = 0
-    goal_pct: int | None = None
+    drinks: int = 0
+    # Exact effective fluid as % of goal (None: no drink logged); rounded only in JSON.
+    goal_pct: float | None = None
     checkin: bool = False
+    first_cramp: dt.datetime | None = None
     by_muscle: dict[str, int] = field(default_factory=dict)
+    # Every factor's value over the whole day (lag 1, and lag 0 on a cramp-free day).
     factors: dict[str, float | bool | None] = field(default_factory=dict)
+    # Lag 0 on a cramp day: timed exposures before the first cramp only (None: same as
+    # `factors`, e.g. a cramp-free day or a series built by hand).
+    factors_before: dict[str, float | bool | None] | None = None
+    # Taken after the day's first cramp: relief, not exposure ("what helped").
+    after_cramp: dict[str, int] = field(default_factory=dict)
+    # Red flags answered in the day's check-in (field names).
+    checkin_flags: list[str] = field(default_factory=list)
 
     @property
     def cramp_day(self) -> bool:
-        # A logged cramp overrides a check-in's "no cramps".
-        return self.episodes > 0
+        # A logged cramp overrides a check-in's "no cramps"; a check-in saying there
+        # were cramps makes a cramp day even when none was logged in detail.
+        return self.episodes > 0 or bool(self.checkin_cramps)
+
+    def lag0(self, key: str):
+        source = self.factors_before if self.factors_before is not None else self.factors
+        return source.get(key)
 
     def as_json(self) -> dict:
         return {
@@ -57,8 +81,13 @@ class DayRow:
             "worst_severity": self.worst_severity,
             "fluid_ml": self.fluid_ml,
             "effective_ml": self.effective_ml,
-            "goal_pct": self.goal_pct,
+            "drinks": self.drinks,
+            "goal_pct": None if self.goal_pct is None else round(self.goal_pct),
             "factors": {k: _json_value(v) for k, v in self.factors.items()},
+            "factors_before_first_cramp": None
+            if self.factors_before is None
+            else {k: _json_value(v) for k, v in self.factors_before.items()},
+            "after_first_cramp": dict(self.after_cramp),
         }
 
 
@@ -84,8 +113,50 @@ def _days(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
+def _first_cramp_of_the_day():
+    """The day's first logged cramp, per row of a diary table (NULL on a cramp-free day):
+    a timed entry counts as exposure only before it (design §6, timing)."""
+    first = (
+        Episode.objects.filter(user=OuterRef("user"), day=OuterRef("day"))
+        .order_by("started_at")
+        .values("started_at")[:1]
+    )
+    return Subquery(first)
+
+
+def _before(instant: str) -> Q:
+    return Q(first_cramp__isnull=True) | Q(**{f"{instant}__lt": F("first_cramp")})
+
+
+def waking_schedule(user):
+    """The user's waking window (reminder plan; the plan's defaults without one), for
+    pro-rating the daily goal to the moment of a cramp as reminder pacing does."""
+    from reminders.models import Plan
+    from reminders.slots import Schedule
+
+    plan = Plan.objects.filter(user=user).values("window_start", "window_end").first()
+    defaults = {f: Plan._meta.get_field(f).get_default() for f in ("window_start", "window_end")}
+    window = plan or defaults
+    return Schedule(
+        zone=user.zone, window_start=window["window_start"], window_end=window["window_end"], interval_minutes=60
+    )
+
+
+def goal_share_at(at: dt.datetime, day: dt.date, schedule) -> float:
+    """The share of the daily goal due by `at` on diary day `day`: the reminders' pacing
+    rule (elapsed share of the waking window; 1 after the window, so a night cramp
+    sees the whole goal), and 0 before the day's window has opened."""
+    from reminders.wording import window_share
+
+    opens = local_to_utc(dt.datetime.combine(day, schedule.window_start), schedule.zone)
+    if at < opens:
+        return 0.0
+    return window_share(at, schedule)
+
+
 def series_build(*, user, start: dt.date, end: dt.date) -> Series:
-    """Five queries whatever the range: episodes, intakes, activities, doses, check-ins."""
+    """Six queries whatever the range: episodes, intakes, activities, doses, check-ins
+    (each grouped by diary day) and the waking window."""
     span = {"day__gte": start, "day__lte": end}
     episodes = (
         Episode.objects.for_user(user)
@@ -96,41 +167,40 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
             seconds=Sum("duration_seconds"),
             worst=Max("severity"),
             severity_sum=Sum("severity"),
-            night=Count("id", filter=Q(context=Context.ASLEEP) | Q(sleep_disturbed=True)),
+            first=Min("started_at"),
+            # The night rule is stored on the row (tracker.logbook.night).
+            night=Count("id", filter=Q(at_night=True)),
             disturbed=Count("id", filter=Q(sleep_disturbed=True)),
         )
         .order_by()
     )
-    intakes = (
-        Intake.objects.for_user(user)
-        .filter(**span)
-        .values("day")
-        .annotate(
-            fluid_ml=Sum("volume_ml"),
-            effective_ml=Sum("effective_ml"),
-            alcohol_units=Sum("alcohol_units"),
-            electrolyte_drinks=Count("id", filter=Q(beverage__in=ELECTROLYTE_BEVERAGES)),
-        )
-        .order_by()
-    )
+    intakes = _intake_groups(user=user, start=start, end=end)
+    vigorous = Q(intensity=Intensity.VIGOROUS) | Q(heavy_sweating=True)
+    before = _before("started_at")
     activities = (
         Activity.objects.for_user(user)
         .filter(**span)
+        .annotate(first_cramp=_first_cramp_of_the_day())
         .values("day")
         .annotate(
+            minutes_before=Sum("duration_minutes", filter=before),
+            vigorous_before=Count("id", filter=vigorous & before),
             minutes=Sum("duration_minutes"),
-            vigorous=Count("id", filter=Q(intensity=Intensity.VIGOROUS) | Q(heavy_sweating=True)),
+            vigorous=Count("id", filter=vigorous),
         )
         .order_by()
     )
+    before = _before("taken_at")
     doses = (
         Dose.objects.for_user(user)
         .filter(**span)
-        .values("day", "medication__drug_class")
-        .annotate(n=Count("id"))
+        .annotate(first_cramp=_first_cramp_of_the_day())
+        .values("day", "medication_id", "medication__name", "medication__drug_class")
+        .annotate(n=Count("id"), before=Count("id", filter=before))
         .order_by()
     )
     checkins = CheckIn.objects.for_user(user).filter(**span).values("day", *CHECKIN_COLUMNS).order_by()
+    schedule = waking_schedule(user)
 
     goal_ml = user.goal_ml
     rows = {day: DayRow(day=day) for day in _days(start, end)}
@@ -142,34 +212,170 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
         row.minutes += (e["seconds"] or 0) / 60
         row.severity_sum += e["severity_sum"] or 0
         row.worst_severity = max(row.worst_severity or 0, e["worst"] or 0)
+        row.first_cramp = min(filter(None, (row.first_cramp, e["first"])))
         row.by_muscle[e["muscle"]] = row.by_muscle.get(e["muscle"], 0) + e["n"]
     by_table: dict[str, dict[dt.date, dict]] = {
-        "intake": {i["day"]: i for i in intakes},
+        "intake": _intake_days(intakes),
         "activity": {a["day"]: a for a in activities},
         "checkin": {c["day"]: c for c in checkins},
         "dose": {},
+        "dose_before": {},
     }
+    # Each day's doses by class and by named medicine ("med:<id>"), all and before the
+    # first cramp.
+    names: dict[int, tuple[str, str]] = {}
     for d in doses:
-        by_table["dose"].setdefault(d["day"], {})[d["medication__drug_class"]] = d["n"]
+        cls, med = d["medication__drug_class"], f"{NAMED_PREFIX}{d['medication_id']}"
+        names[d["medication_id"]] = (d["medication__name"], cls)
+        for table, count in (("dose", d["n"]), ("dose_before", d["before"])):
+            per_day = by_table[table].setdefault(d["day"], {})
+            per_day[cls] = per_day.get(cls, 0) + count
+            per_day[med] = per_day.get(med, 0) + count
 
     # Medication classes appear only when taken in the range: a class never taken has
-    # nothing to compare.
-    taken = {cls for per_day in by_table["dose"].values() for cls in per_day}
+    # nothing to compare. A named medicine is its own factor when its class holds more
+    # than one taken medicine (otherwise it is the class factor under another name).
+    taken = {cls for _, cls in names.values()}
     factors = [
         f for f in FACTORS if not f.key.startswith(MEDICATION_PREFIX) or f.key.removeprefix(MEDICATION_PREFIX) in taken
+    ]
+    per_class: dict[str, list[int]] = {}
+    for med_id, (_, cls) in sorted(names.items()):
+        per_class.setdefault(cls, []).append(med_id)
+    factors += [
+        named_medicine_factor(med_id, names[med_id][0]) for ids in per_class.values() if len(ids) > 1 for med_id in ids
     ]
 
     for day, row in rows.items():
         intake = by_table["intake"].get(day)
+        checkin = by_table["checkin"].get(day)
         if intake:
             row.fluid_ml = intake["fluid_ml"] or 0
             row.effective_ml = intake["effective_ml"] or 0
-            row.goal_pct = round(100 * row.effective_ml / goal_ml) if goal_ml else None
-        row.checkin = day in by_table["checkin"]
-        row.observed = row.checkin or row.episodes > 0
-        logged = row.observed or any(day in by_table[t] for t in ("intake", "activity", "dose"))
-        agg = {table: by_table[table].get(day) for table in by_table}
+            row.drinks = intake["drinks"]
+            row.goal_pct = 100 * row.effective_ml / goal_ml if goal_ml else None
+        row.checkin = checkin is not None
+        if checkin is not None:
+            row.checkin_flags = [name for name in CHECKIN_RED_FLAG_FIELDS if checkin.get(name)]
+        if checkin is not None and checkin.get("no_cramps") is not None:
+            row.checkin_cramps = not checkin["no_cramps"]
+        row.observed = row.episodes > 0 or row.checkin_cramps is not None
+        agg = {table: by_table[table].get(day) for table in ("intake", "activity", "checkin", "dose")}
         agg["goal_ml"] = goal_ml
-        agg["logged"] = logged
+        agg["goal_share"] = 1.0
         row.factors = {f.key: f.value(agg) for f in factors}
+        if row.first_cramp is None:
+            continue
+        # Lag 0 on a cramp day: only what came before the first cramp, against the
+        # goal pro-rated to that moment.
+        agg_before = {
+            "intake": _before_cramp(
+                intake,
+                {
+                    "effective_ml": "effective_before",
+                    "alcohol_units": "alcohol_before",
+                    "electrolyte_drinks": "electrolyte_before",
+                },
+            ),
+            "activity": _before_cramp(
+                by_table["activity"].get(day), {"minutes": "minutes_before", "vigorous": "vigorous_before"}
+            ),
+            "checkin": checkin,
+            "dose": by_table["dose"].get(day) and by_table["dose_before"][day],
+            "goal_ml": goal_ml,
+            "goal_share": goal_share_at(row.first_cramp, day, schedule),
+        }
+        row.factors_before = {f.key: f.value(agg_before) for f in factors}
+        if intake:
+            row.after_cramp["drinks"] = intake["drinks_after"]
+            row.after_cramp["electrolyte_drinks"] = intake["electrolyte_after"]
+        doses_after = sum(
+            n - by_table["dose_before"][day][key]
+            for key, n in by_table["dose"].get(day, {}).items()
+            if not key.startswith(NAMED_PREFIX)
+        )
+        if doses_after:
+            row.after_cramp["doses"] = doses_after
     return Series(start=start, end=end, goal_ml=goal_ml, days=list(rows.values()), factors=factors)
+
+
+_INTAKE_SUMS = ("drinks", "fluid_ml", "effective_ml", "alcohol_units", "electrolyte_drinks")
+
+
+def _intake_groups(*, user, start: dt.date, end: dt.date) -> list[dict]:
+    """Intakes summed per (diary day, before the day's first cramp or not). Intakes are
+    the big table (dozens a day), so the day's first cramp is joined once per day (a
+    CTE over the episodes) rather than looked up by a subquery for every drink; plain
+    SQL because the ORM cannot join two tables without a relation. The same SQL runs
+    on PostgreSQL and SQLite."""
+    intake, episode = Intake._meta.db_table, Episode._meta.db_table
+    marks = ", ".join(["%s"] * len(ELECTROLYTE_BEVERAGES))
+    # MATERIALIZED: the first cramps are computed once even when the planner's row
+    # estimates are off (fresh tables); PostgreSQL 12+ and SQLite 3.35+.
+    sql = f"""
+        WITH first_cramp AS MATERIALIZED (
+            SELECT day, MIN(started_at) AS at FROM {episode}
+            WHERE user_id = %s AND day >= %s AND day <= %s GROUP BY day
+        )
+        SELECT i.day,
+               CASE WHEN f.at IS NULL OR i.taken_at < f.at THEN 1 ELSE 0 END AS before,
+               COUNT(*), SUM(i.volume_ml), SUM(i.effective_ml), SUM(i.alcohol_units),
+               SUM(CASE WHEN i.beverage IN ({marks}) THEN 1 ELSE 0 END)
+        FROM {intake} i LEFT JOIN first_cramp f ON f.day = i.day
+        WHERE i.user_id = %s AND i.day >= %s AND i.day <= %s
+        GROUP BY i.day, CASE WHEN f.at IS NULL OR i.taken_at < f.at THEN 1 ELSE 0 END
+    """  # noqa: S608 - table names from the models; every value is a parameter
+    # Dates go as dates: a text parameter would make PostgreSQL compare `day` as text
+    # and skip the (user, day) index.
+    span = [start, end]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, *span, *ELECTROLYTE_BEVERAGES, user.pk, *span])
+        rows = cursor.fetchall()
+    return [
+        {
+            "day": day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)),
+            "before": bool(before),
+            "drinks": drinks,
+            "fluid_ml": fluid or 0,
+            "effective_ml": effective or 0,
+            "alcohol_units": alcohol or 0,
+            "electrolyte_drinks": electrolyte or 0,
+        }
+        for day, before, drinks, fluid, effective, alcohol, electrolyte in rows
+    ]
+
+
+def _intake_days(rows) -> dict[dt.date, dict]:
+    """One dict per day from the (day, before the first cramp) groups: whole-day sums,
+    the sums before the first cramp and the drinks after it."""
+    days: dict[dt.date, dict] = {}
+    for row in rows:
+        day = days.setdefault(
+            row["day"],
+            {
+                **{k: 0 for k in _INTAKE_SUMS},
+                "effective_before": 0,
+                "alcohol_before": 0,
+                "electrolyte_before": 0,
+                "drinks_after": 0,
+                "electrolyte_after": 0,
+            },
+        )
+        for key in _INTAKE_SUMS:
+            day[key] += row[key] or 0
+        if row["before"]:
+            day["effective_before"] += row["effective_ml"] or 0
+            day["alcohol_before"] += row["alcohol_units"] or 0
+            day["electrolyte_before"] += row["electrolyte_drinks"]
+        else:
+            day["drinks_after"] += row["drinks"]
+            day["electrolyte_after"] += row["electrolyte_drinks"]
+    return days
+
+
+def _before_cramp(row: dict | None, columns: dict[str, str]) -> dict | None:
+    """The table's day aggregate with its "before the first cramp" columns in place of
+    the whole-day ones; still present (known) when every entry came after the cramp."""
+    if row is None:
+        return None
+    return {**row, **{whole: row[part] or 0 for whole, part in columns.items()}}

@@ -27,9 +27,12 @@ from tracker.reports.weeks import user_today, week_label, week_start_of
 
 log = logging.getLogger(__name__)
 
-# A snapshot reads its week, the 8 weeks before (baseline) and the 84-day factor window
-# ending with the week: a day d is read by the weeks starting from d - 6 to d + 78.
-READ_BEFORE_DAYS = 84
+# A medicine started up to a year before the week still fixes its baseline.
+FIXED_BASELINE_REACH_DAYS = 365
+# A snapshot reads its week, the 8 weeks before, the 84-day factor window ending with
+# the week and a fixed baseline up to a year and 4 weeks back: a write to day d stales
+# the weeks starting from d - 6 to d + READ_BEFORE_DAYS.
+READ_BEFORE_DAYS = FIXED_BASELINE_REACH_DAYS + 28
 WEEK_SEND_TIME = dt.time(7, 0)
 
 
@@ -54,20 +57,25 @@ def snapshots_mark_all_stale(*, user) -> None:
 
 def weekly_report_build(*, user, week_start: dt.date, today: dt.date | None = None) -> dict:
     """The report of the week starting `week_start`, as JSON-ready data. A fixed number
-    of queries: five for the series (which covers the week, the baseline and the factor
-    window at once), one for red flags, up to three for medication changes."""
+    of queries: six for the series (which covers the week, the baselines, the last 14
+    days and the factor window at once), one for red flags, three for medication
+    changes, and the reminders block."""
     today = today or user_today(user)
     end = week_start + dt.timedelta(days=6)
+    complete = end < today
     window_end = min(end, today)
     window_start = window_end - dt.timedelta(days=analysis.WINDOW_DAYS - 1)
+    changes = selectors.medication_changes(user=user, today=today)
+    fixed_start = selectors.fixed_baseline_start(changes, week_start)
     series_start = min(window_start - dt.timedelta(days=1), week_start - dt.timedelta(days=56))
+    if fixed_start is not None and fixed_start[1] >= week_start - dt.timedelta(days=FIXED_BASELINE_REACH_DAYS):
+        series_start = min(series_start, fixed_start[1] - dt.timedelta(days=selectors.FIXED_BASELINE_DAYS))
+    else:
+        fixed_start = None
     series = series_build(user=user, start=series_start, end=end)
     week = series.between(week_start, end)
-    episodes, change = selectors.week_outcomes(series, week_start)
+    episodes, change = selectors.week_outcomes(series, week_start, complete=complete, fixed_start=fixed_start)
     factors = analysis.factors_analyse(series=series, start=window_start, end=window_end)
-    elapsed = [d for d in week if d.day <= today] or week[:1]
-    total_ml = sum(d.fluid_ml for d in week)
-    effective = sum(d.effective_ml for d in week)
     return {
         "week": week_label(week_start, user.week_starts_on),
         "starts_on": week_start.isoformat(),
@@ -75,18 +83,12 @@ def weekly_report_build(*, user, week_start: dt.date, today: dt.date | None = No
         "timezone": user.timezone,
         "day_starts_at": user.day_starts_at.strftime("%H:%M"),
         "week_starts_on": user.week_starts_on,
-        "complete": end < today,
+        "complete": complete,
+        "in_progress": not complete,
         "built_for_day": today.isoformat(),
         "episodes": episodes,
-        "hydration": {
-            "total_ml": total_ml,
-            "effective_ml": effective,
-            "daily_mean_ml": round(total_ml / len(elapsed)),
-            "daily_mean_effective_ml": round(effective / len(elapsed)),
-            "goal_ml": series.goal_ml,
-            "days_goal_met": sum(d.effective_ml >= series.goal_ml for d in week),
-            "days_counted": len(elapsed),
-        },
+        "hydration": selectors.hydration_summary(week, series.goal_ml),
+        "relief": selectors.relief_summary(week),
         "days": [d.as_json() for d in week],
         "factor_keys": [f.key for f in series.factors],
         "change": change,
@@ -94,9 +96,13 @@ def weekly_report_build(*, user, week_start: dt.date, today: dt.date | None = No
         "factors_window": factors["window"],
         "context": context_items(user=user),
         "red_flags": selectors.red_flags(
-            user=user, start=week_start, end=end, nights_with_cramps=episodes["nights_with_cramps"]
+            user=user,
+            start=week_start,
+            end=end,
+            days=week,
+            recent=series.between(window_end - dt.timedelta(days=13), window_end),
         ),
-        "medication_changes": selectors.medication_changes(user=user, today=today),
+        "medication_changes": changes,
         "reminders": selectors.reminders_summary(user=user, start=week_start, end=end),
     }
 

@@ -190,12 +190,9 @@ def doctor_summary(*, user, start: dt.date, end: dt.date) -> dict:
             "days_with_drinks": len(effective),
             "days_goal_met": sum(ml >= series.goal_ml for ml in effective),
         },
-        # Cramps on 5 of the last 7 nights of the range is itself a red flag.
+        # Cramps on 10 of the last 14 days, or on 5 of the last 7 nights, is itself a red flag.
         "red_flags": selectors.red_flags(
-            user=user,
-            start=start,
-            end=end,
-            nights_with_cramps=sum(d.night_cramps > 0 for d in series.between(end - dt.timedelta(days=6), end)),
+            user=user, start=start, end=end, days=days, recent=series.between(end - dt.timedelta(days=13), end)
         ),
         "medicines": medicines(user=user, end=end),
         "charts": [

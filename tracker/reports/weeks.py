@@ -47,7 +47,8 @@ EARLIEST = dt.date(1900, 1, 1)
 
 def week_resolve(*, user, label: str | None) -> dt.date:
     """The first day of the week named `label`, or of the current week (from the user's
-    diary day) when no label is given. ValueError for a malformed or future week."""
+    diary day) when no label is given (the weekly page and API then step back to the
+    last complete week). ValueError for a malformed or future week."""
     today = user_today(user)
     if not label:
         return week_start_of(today, user.week_starts_on)

@@ -20,6 +20,7 @@ from accounts.models import Medication, User
 from tracker.diary import diary_day, local_to_utc
 from tracker.logbook import beverages
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
+from tracker.logbook.services import episode_at_night
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_TIMEZONE = "Europe/London"
@@ -64,6 +65,8 @@ class Command(BaseCommand):
 
 def seed_demo(*, now: dt.datetime) -> dict[str, int]:
     rng = random.Random(SEED)
+    # Its own stream, so adding the supplement leaves the planted cramp pattern as it was.
+    supplement_rng = random.Random(SEED + 1)
     zone = ZoneInfo(DEMO_TIMEZONE)
     user = User.objects.create_user(
         DEMO_EMAIL,
@@ -76,8 +79,14 @@ def seed_demo(*, now: dt.datetime) -> dict[str, int]:
     today = diary_day(now, zone, user.day_starts_at)
     days = [today - dt.timedelta(days=n) for n in range(DEMO_WEEKS * 7, 0, -1)]
     medication = Medication.objects.create(
-        user=user, name="Cholesterol tablet", drug_class="statin", started_on=days[0] + dt.timedelta(days=20)
+        user=user,
+        name="Cholesterol tablet",
+        drug_class="statin",
+        regular=True,
+        started_on=days[0] + dt.timedelta(days=20),
     )
+    # A supplement taken on some evenings, with its amount: its own factor in the reports.
+    magnesium = Medication.objects.create(user=user, name="Magnesium citrate", drug_class="magnesium")
 
     def at(day: dt.date, hour: float) -> dt.datetime:
         """A local wall time on `day` (hours past 24 fall on the next calendar date)."""
@@ -154,6 +163,18 @@ def seed_demo(*, now: dt.datetime) -> dict[str, int]:
                     user=user, taken_at=dose_at, day=diary_day(dose_at, zone, user.day_starts_at), medication=medication
                 )
             )
+        if supplement_rng.random() < 0.4:
+            dose_at = at(day, 21.5 + supplement_rng.uniform(-0.5, 0.5))
+            doses.append(
+                Dose(
+                    user=user,
+                    taken_at=dose_at,
+                    day=diary_day(dose_at, zone, user.day_starts_at),
+                    medication=magnesium,
+                    amount=Decimal("300"),
+                    amount_unit="mg",
+                )
+            )
 
         # Night cramps, logged between 01:00 and 03:45 the next morning: still this diary day.
         cramp_chance = 0.8 if low else 0.25 if previous_low else 0.06
@@ -174,6 +195,7 @@ def seed_demo(*, now: dt.datetime) -> dict[str, int]:
                         context="asleep",
                         relief=rng.sample(["stretching", "massage", "walking", "water"], k=rng.randint(1, 2)),
                         sleep_disturbed=rng.random() < 0.7,
+                        at_night=episode_at_night(user=user, started_at=start, context="asleep"),
                     )
                 )
         if rng.random() < 0.05:

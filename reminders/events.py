@@ -1,0 +1,102 @@
+"""Reminders that are not on the schedule: the test button, and event reminders after a
+logbook entry (an electrolyte cue after hard, sweaty exercise; tips after a cramp).
+They go through the same outbox and pipeline as scheduled ones."""
+
+import datetime as dt
+import math
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from reminders import dispatch
+from reminders.models import Delivery, Kind, Plan, Prompt
+from reminders.plans import plan_get
+from tracker.logbook import advice
+from tracker.logbook.models import Activity, Episode, Intensity
+
+EVENT_BACKFILL_LIMIT = dt.timedelta(hours=2)
+TEST_SEND_EVERY = dt.timedelta(minutes=1)
+
+
+class SendTooSoon(Exception):
+    """A test reminder went out less than a minute ago."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"One test reminder a minute: try again in {retry_after} s.")
+
+
+def _create_and_enqueue(
+    *, user, kind: str, prompt: str, channels: list[str], payload: dict | None = None
+) -> list[Delivery]:
+    now = timezone.now()
+    rows = [
+        Delivery.objects.create(
+            user=user,
+            kind=kind,
+            prompt=prompt,
+            slot=now,
+            channel=channel,
+            payload=payload or {},
+            next_attempt_at=now,
+            queued_at=now,
+        )
+        for channel in channels
+    ]
+    published = [(row.id, row.channel) for row in rows]
+    transaction.on_commit(lambda: dispatch.deliveries_enqueue_rows(rows=published))
+    return rows
+
+
+def delivery_test_send(*, user) -> list[Delivery]:
+    """A reminder now, through the real pipeline, on each of the plan's channels. One a
+    minute per user (SendTooSoon otherwise): each sends email, push and webhooks."""
+    plan = plan_get(user=user)
+    if not plan.channels:
+        raise ValidationError({"channels": "Choose at least one channel first."})
+    now = timezone.now()
+    with transaction.atomic():
+        # The claim: of two requests at once, only one moves test_sent_at.
+        claimed = (
+            Plan.objects.filter(pk=plan.pk)
+            .filter(Q(test_sent_at__isnull=True) | Q(test_sent_at__lte=now - TEST_SEND_EVERY))
+            .update(test_sent_at=now)
+        )
+        if not claimed:
+            last = Plan.objects.filter(pk=plan.pk).values_list("test_sent_at", flat=True).get()
+            raise SendTooSoon(retry_after=max(1, math.ceil((last + TEST_SEND_EVERY - now).total_seconds())))
+        return _create_and_enqueue(user=user, kind=Kind.TEST, prompt=Prompt.DRINK, channels=plan.channels)
+
+
+def event_reminders_for_entry(*, entry) -> None:
+    """After a new logbook entry: an electrolyte cue after hard, sweaty exercise;
+    tips (and any red-flag message) after a cramp. Not for entries logged long after
+    the fact. Runs inside the logbook's transaction; the tasks go out after commit."""
+    if isinstance(entry, Activity):
+        if not (entry.intensity == Intensity.VIGOROUS or entry.heavy_sweating):
+            return
+        instant = entry.started_at + dt.timedelta(minutes=entry.duration_minutes)
+        payload = {"title": "Replace what you sweated out", "text": advice.ELECTROLYTE_CUE, "event": "electrolytes"}
+    elif isinstance(entry, Episode):
+        instant = entry.started_at
+        lines = list(advice.CRAMP_TIPS)
+        flag = advice.red_flag_message(entry.symptoms, pregnant=entry.user.is_pregnant)
+        if flag:
+            lines.insert(0, flag)
+        payload = {"title": "After a cramp", "text": "\n".join(lines), "event": "cramp", "red_flag": bool(flag)}
+    else:
+        return
+    if instant < timezone.now() - EVENT_BACKFILL_LIMIT:
+        return
+    plan = plan_get(user=entry.user)
+    if not plan.enabled or not plan.channels:
+        return
+    _create_and_enqueue(user=entry.user, kind=Kind.EVENT, prompt=Prompt.EVENT, channels=plan.channels, payload=payload)
+
+
+def on_entry_written(sender, *, entry, created: bool, **_kwargs) -> None:
+    """Receiver of tracker.logbook.signals.entry_written (connected in RemindersConfig)."""
+    if created and entry is not None:
+        event_reminders_for_entry(entry=entry)

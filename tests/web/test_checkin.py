@@ -1,0 +1,106 @@
+"""The morning check-in: chips, an explicit "cramps?" answer, no silent prefill, a
+clear answer to a conflict with a logged cramp, and missed days one tap away."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from tests.factories import CheckInFactory, EpisodeFactory
+from tracker.logbook.models import CheckIn
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def ny(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=NEW_YORK).astimezone(dt.UTC)
+
+
+@pytest.fixture
+def bob_client(client, bob):
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
+def morning():
+    with time_machine.travel(ny(2026, 11, 10, 7, 30), tick=False):
+        yield
+
+
+MON, TUE = dt.date(2026, 11, 9), dt.date(2026, 11, 10)
+
+
+def test_in_the_morning_the_checkin_is_about_yesterday_and_the_night(bob_client, bob, morning):
+    today = bob_client.get(reverse("today")).content.decode()
+    assert "Check in for yesterday" in today and "?day=2026-11-09" in today
+    response = bob_client.post(reverse("checkin"), {"cramps": "no", "sleep_hours": "7"})
+    assert response.status_code == 302
+    assert CheckIn.objects.get(user=bob).day == MON
+    # Yesterday done: now the button asks about today.
+    assert "Check in for today" in bob_client.get(reverse("today")).content.decode()
+
+
+def test_the_checkin_is_not_prefilled_from_the_day_before(bob_client, bob, morning):
+    """Defect: yesterday's answers were silently pre-filled, manufacturing persistence."""
+    CheckInFactory(user=bob, day=MON - dt.timedelta(days=1), sitting_hours=9, stress=4)
+    body = bob_client.get(reverse("checkin"), {"day": MON.isoformat()}).content.decode()
+    assert 'value="9" checked' not in body.replace("checked id", "checked")
+    assert "checked" not in body.split('name="sitting_hours"')[1].split(">")[0]
+    assert "Same as Sunday" in body
+    copied = bob_client.get(reverse("checkin"), {"day": MON.isoformat(), "same": "1"}).content.decode()
+    assert "Filled in from Sunday 8 November" in copied
+    sitting_nine = next(tag for tag in copied.split("<input") if 'name="sitting_hours" value="9"' in tag)
+    assert "checked" in sitting_nine
+    # The cramps answer is never copied.
+    assert all("checked" not in tag for tag in copied.split("<input") if 'name="cramps"' in tag)
+
+
+def test_the_cramps_answer_is_required(bob_client, bob, morning):
+    response = bob_client.post(reverse("checkin"), {"day": MON.isoformat(), "sleep_hours": "7"})
+    assert response.status_code == 400
+    assert "Answer yes or no" in response.content.decode()
+    assert not CheckIn.objects.exists()
+
+
+def test_no_cramps_on_a_day_with_a_logged_cramp_is_answered_clearly(bob_client, bob, bob_api, morning):
+    """Defect: "no cramps" was accepted on a day with a logged cramp."""
+    EpisodeFactory(user=bob, started_at=ny(2026, 11, 10, 3, 0), muscle="calf", severity=7)  # diary day Mon
+    response = bob_client.post(reverse("checkin") + "?day=2026-11-09", {"cramps": "no"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "You logged a cramp on Monday 9 November (calf, severity 7)" in body
+    api = bob_api.post("/api/v1/checkins/", {"day": "2026-11-09", "no_cramps": True}, format="json")
+    assert api.status_code == 400 and "no_cramps" in api.json()
+    assert not CheckIn.objects.exists()
+
+
+def test_a_cramp_logged_later_corrects_a_no_cramps_answer(bob, morning):
+    CheckInFactory(user=bob, day=MON, no_cramps=True)
+    EpisodeFactory(user=bob, started_at=ny(2026, 11, 9, 15, 0))
+    assert CheckIn.objects.get(user=bob).no_cramps is False
+
+
+def test_a_chip_value_saved_through_the_api_still_shows(bob_client, bob, morning):
+    CheckInFactory(user=bob, day=MON, sleep_hours="7.5")
+    body = bob_client.get(reverse("checkin"), {"day": MON.isoformat()}).content.decode()
+    tag = next(t for t in body.split("<input") if 'name="sleep_hours" value="7.5"' in t)
+    assert "checked" in tag
+
+
+def test_history_lists_the_last_14_days_without_a_checkin_each_one_tap_away(bob_client, bob, morning):
+    """Defect: a missed day could not be filled in from the pages."""
+    CheckInFactory(user=bob, day=TUE - dt.timedelta(days=3))
+    body = bob_client.get(reverse("history")).content.decode()
+    links = [line for line in body.splitlines() if "Check in for" in line and "?day=" in line]
+    days = [part.split('"')[0] for line in links for part in line.split("?day=")[1:]]
+    expected = [(TUE - dt.timedelta(days=i)).isoformat() for i in range(14) if i != 3]
+    assert days == expected
+    assert bob_client.get(reverse("checkin"), {"day": days[-1]}).status_code == 200
+
+
+def test_the_checkin_page_has_no_bare_number_boxes(bob_client, morning):
+    body = bob_client.get(reverse("checkin")).content.decode()
+    assert 'type="number"' not in body
