@@ -21,6 +21,8 @@ run: $(RUN_STAMP)
 	mkdir -p var/mail
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-missing
+	@# Web Push works from a fresh clone: VAPID keys made once under var/ (0600), then reused.
+	$(PY) manage.py vapid_keys --ensure
 	@# honcho gives each process its own PORT; links in email and push need the web one.
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 

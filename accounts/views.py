@@ -87,7 +87,8 @@ def signup(request):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             session_start(request, remember=False)
             messages.success(request, f"Welcome! We sent a link to {user.email}: open it to confirm your address.")
-            return redirect("today")
+            # A short, skippable set-up first: goal, sleep hours, reminders on this device.
+            return redirect("welcome")
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 

@@ -22,8 +22,8 @@ def action_perform(*, action: str, token: str) -> tuple[bool, str]:
         with transaction.atomic():
             ActionUse.objects.create(user=user, slot=request.slot, action=action)
             if action == "drink":
-                intake_log(user=user, taken_at=timezone.now(), volume_ml=request.ml, beverage="water")
-                done = f"Logged {format_volume(request.ml, user.units)} of water."
+                intake = intake_log(user=user, taken_at=timezone.now(), volume_ml=request.ml, beverage=request.beverage)
+                done = f"Logged {format_volume(request.ml, user.units)} of {intake.get_beverage_display().lower()}."
             else:
                 plan_snooze_for(plan=plan_get(user=user))
                 done = "Reminders snoozed for an hour."

@@ -4,7 +4,7 @@ from rest_framework import exceptions, generics, mixins, serializers, status, vi
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reminders import events, inbox, plans
+from reminders import channel_setup, events, inbox, plans
 from reminders.models import CHANNEL_NAMES, Delivery, Notification, Plan, PushSubscription
 from tracker.api import AwareDateTimeField, HourMinuteField, StrictModelSerializer, StrictSerializerMixin
 
@@ -105,7 +105,8 @@ class PushSubscriptionView(APIView):
         keys = serializer.validated_data.get("keys") or {}
         if not keys:
             raise serializers.ValidationError({"keys": ["Give both p256dh and auth."]})
-        inbox.push_subscribe(
+        # Subscribing is the user's whole answer: push joins the plan's channels too.
+        channel_setup.push_enable(
             user=request.user, endpoint=serializer.validated_data["endpoint"], p256dh=keys["p256dh"], auth=keys["auth"]
         )
         return Response(status=status.HTTP_201_CREATED)
@@ -116,3 +117,17 @@ class PushSubscriptionView(APIView):
         serializer.is_valid(raise_exception=True)
         inbox.push_unsubscribe(user=request.user, endpoint=serializer.validated_data["endpoint"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookSecretSerializer(serializers.Serializer):
+    webhook_secret = serializers.CharField(read_only=True, help_text="Shown this once: store it now.")
+
+
+class WebhookSecretView(APIView):
+    """Replace the webhook signing secret (HMAC-SHA256 of the body, header X-Signature-256).
+    The new secret is in this answer only; the old one stops working at once."""
+
+    @extend_schema(request=None, responses={201: WebhookSecretSerializer})
+    def post(self, request):
+        secret = channel_setup.webhook_secret_rotate(plan=plans.plan_get(user=request.user))
+        return Response({"webhook_secret": secret}, status=status.HTTP_201_CREATED)

@@ -14,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from pywebpush import WebPushException, webpush
 
+from reminders import push
 from reminders.models import Notification, Plan, PushSubscription
 from reminders.outbound import RefusedAddress, outbound_session, url_allowed
 
@@ -97,7 +98,7 @@ class PushChannel:
         if not subscriptions:
             raise ChannelError("No browser is subscribed to push notifications.", permanent=True)
         message = delivery.message
-        data = json.dumps({"title": message.title, "body": message.text, "actions": message.actions})
+        data = json.dumps(push.payload(delivery, message))
         session = outbound_session()
         delivered, errors = 0, []
         for subscription in subscriptions:

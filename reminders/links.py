@@ -26,6 +26,7 @@ class ActionRequest:
     user_id: int
     slot: dt.datetime
     ml: int
+    beverage: str = "water"
 
 
 @lru_cache(maxsize=8)
@@ -39,12 +40,15 @@ def _action_prefix(action: str) -> str:
     return reverse("reminders-action", args=[action, "TOKEN"]).removesuffix("TOKEN/")
 
 
-def action_token(*, user_id: int, slot: dt.datetime, action: str, ml: int = DRINK_ML) -> str:
-    return _signer(action).sign_object({"u": user_id, "s": slot.isoformat(), "ml": ml})
+def action_token(*, user_id: int, slot: dt.datetime, action: str, ml: int = DRINK_ML, beverage: str = "water") -> str:
+    data = {"u": user_id, "s": slot.isoformat(), "ml": ml}
+    if beverage != "water":  # a drink preset's beverage; water links stay as they were
+        data["b"] = beverage
+    return _signer(action).sign_object(data)
 
 
-def action_url(*, user_id: int, slot: dt.datetime, action: str, ml: int = DRINK_ML) -> str:
-    token = action_token(user_id=user_id, slot=slot, action=action, ml=ml)
+def action_url(*, user_id: int, slot: dt.datetime, action: str, ml: int = DRINK_ML, beverage: str = "water") -> str:
+    token = action_token(user_id=user_id, slot=slot, action=action, ml=ml, beverage=beverage)
     return f"{settings.SITE_URL}{_action_prefix(action)}{token}/"
 
 
@@ -58,7 +62,11 @@ def action_read(*, action: str, token: str) -> ActionRequest:
     except signing.BadSignature as error:
         raise ActionRefused("This link is not valid; it may have been changed or cut short.") from error
     return ActionRequest(
-        action=action, user_id=data["u"], slot=dt.datetime.fromisoformat(data["s"]), ml=int(data["ml"])
+        action=action,
+        user_id=data["u"],
+        slot=dt.datetime.fromisoformat(data["s"]),
+        ml=int(data["ml"]),
+        beverage=str(data.get("b", "water")),
     )
 
 

@@ -43,6 +43,7 @@ SEND_FIELDS = (
     "user__timezone",
     "user__day_starts_at",
     "user__units",
+    "user__drink_presets",
     "user__daily_goal_ml",
     "user__body_weight_kg",
     "user__pregnancy_due_date",

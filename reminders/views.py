@@ -1,20 +1,34 @@
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reminders import actions, events, inbox, links, plans
-from reminders.forms import PlanForm
+from reminders import actions, channel_setup, events, inbox, links, plans
+from reminders.forms import CHANNEL_SHORT_LABELS, PlanForm
 from reminders.models import Delivery, Notification
 
 RECENT = 20
+
+
+def _settings_page(request, form, plan, *, new_secret: str = "", status: int = 200):
+    deliveries = list(Delivery.objects.for_user(request.user)[:RECENT])
+    for delivery in deliveries:
+        delivery.channel_label = CHANNEL_SHORT_LABELS.get(delivery.channel, delivery.channel)
+    context = {
+        "form": form,
+        "plan": plan,
+        "channel_names": [CHANNEL_SHORT_LABELS[c] for c in plan.channels if c in CHANNEL_SHORT_LABELS],
+        "deliveries": deliveries,
+        "vapid_public_key": settings.VAPID_PUBLIC_KEY,
+        "new_secret": new_secret,
+    }
+    return render(request, "reminders/settings.html", context, status=status)
 
 
 @login_required
@@ -30,13 +44,25 @@ def plan_settings(request):
         else:
             messages.success(request, "Reminder settings saved.")
             return redirect("reminders-settings")
-    return _settings_page(request, plan=plan, form=form)
+    if request.method == "POST":
+        plan.refresh_from_db()  # the summary shows what is saved, not the refused input
+    return _settings_page(request, form, plan, status=400 if form.errors else 200)
 
 
-def _settings_page(request, *, plan, form, status=200):
-    deliveries = list(Delivery.objects.for_user(request.user)[:RECENT])
-    context = {"form": form, "plan": plan, "deliveries": deliveries, "vapid_public_key": settings.VAPID_PUBLIC_KEY}
-    return render(request, "reminders/settings.html", context, status=status)
+@login_required
+@require_POST
+def webhook_secret_rotate(request):
+    # The answer to this POST is the only page that shows the secret.
+    plan = plans.plan_get(user=request.user)
+    secret = channel_setup.webhook_secret_rotate(plan=plan)
+    return _settings_page(request, PlanForm(instance=plan), plan, new_secret=secret)
+
+
+def _back(request, default: str):
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(default)
 
 
 @login_required
@@ -54,8 +80,9 @@ def test_send(request):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Test reminder on its way ({', '.join(r.channel for r in rows)}).")
-    return redirect("reminders-settings")
+        names = ", ".join(CHANNEL_SHORT_LABELS.get(r.channel, r.channel).lower() for r in rows)
+        messages.success(request, f"Test reminder on its way ({names}).")
+    return _back(request, "reminders-settings")
 
 
 @login_required
@@ -97,10 +124,17 @@ def action(request, action, token):
         return render(request, "reminders/action_refused.html", {"reason": str(refused)}, status=400)
     if request.method == "GET":
         return render(request, "reminders/action_confirm.html", {"action": action, "request_": request_})
+    # The service worker posts the link from a notification's button and shows the
+    # answer as a short confirmation: it asks for JSON.
+    wants_json = "application/json" in request.headers.get("Accept", "")
     try:
         done, text = actions.action_perform(action=action, token=token)
     except links.ActionRefused as refused:
+        if wants_json:
+            return JsonResponse({"done": False, "text": str(refused)}, status=400)
         return render(request, "reminders/action_refused.html", {"reason": str(refused)}, status=400)
+    if wants_json:
+        return JsonResponse({"done": done, "text": text})
     return render(request, "reminders/action_done.html", {"done": done, "text": text})
 
 
@@ -116,14 +150,3 @@ def unsubscribe(request, token):
         actions.email_unsubscribe(token=token)
         return render(request, "reminders/action_done.html", {"done": True, "text": "Email reminders are off."})
     return render(request, "reminders/unsubscribe.html", {})
-
-
-SERVICE_WORKER = Path(__file__).resolve().parent.parent / "static" / "reminders" / "sw.js"
-
-
-def service_worker(request):
-    # Served from the site root so its scope covers every page.
-    response = HttpResponse(SERVICE_WORKER.read_text(), content_type="application/javascript")
-    response["Service-Worker-Allowed"] = "/"
-    response["Cache-Control"] = "no-cache"
-    return response

@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 
-from reminders import slots
+from reminders import push, slots
 from reminders.links import DRINK_ML, action_url, unsubscribe_url
 from reminders.models import Delivery, Kind, Plan, Prompt
 from reminders.plans import schedule_of
@@ -28,6 +28,8 @@ class Message:
     actions: list[dict] = field(default_factory=list)
     unsubscribe_url: str = ""
     html_context: dict = field(default_factory=dict)
+    # Buttons on a push notification: {"action", "title", "url"} (reminders/push.py).
+    push_actions: list[dict] = field(default_factory=list)
 
     @property
     def html(self) -> str:
@@ -101,6 +103,7 @@ def _template(name: str):
 
 def message_for(delivery: Delivery, *, pace: Pace | None) -> Message:
     user = delivery.user
+    push_actions = []
     if delivery.kind == Kind.EVENT:
         context = {"payload": delivery.payload}
         title, text = delivery.payload.get("title", "Reminder"), delivery.payload.get("text", "")
@@ -129,6 +132,22 @@ def message_for(delivery: Delivery, *, pace: Pace | None) -> Message:
             },
             {"label": "Snooze 1 h", "url": action_url(user_id=user.id, slot=delivery.slot, action="snooze")},
         ]
+        preset_ml, beverage = push.first_preset(user)
+        push_actions = [
+            {
+                "action": "drink",
+                "title": push.drank_title(format_volume(preset_ml, user.units), beverage),
+                "url": action_url(user_id=user.id, slot=delivery.slot, action="drink", ml=preset_ml, beverage=beverage),
+            },
+            {"action": "snooze", "title": push.SNOOZE_TITLE, "url": actions[1]["url"]},
+        ]
     unsubscribe = unsubscribe_url(user_id=user.id) if delivery.channel == "email" else ""
     html_context = {"title": title, "text": text, "actions": actions, "unsubscribe_url": unsubscribe, **context}
-    return Message(title=title, text=text, actions=actions, unsubscribe_url=unsubscribe, html_context=html_context)
+    return Message(
+        title=title,
+        text=text,
+        actions=actions,
+        unsubscribe_url=unsubscribe,
+        html_context=html_context,
+        push_actions=push_actions if delivery.channel == "push" else [],
+    )

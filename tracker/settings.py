@@ -1,5 +1,6 @@
 """Settings, all from the environment with development defaults (README lists them)."""
 
+import json
 import os
 import secrets
 import time
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "tracker.reports",
     "reminders",
     "tracker.experiments",
+    "tracker.pwa",
 ]
 
 MIDDLEWARE = [
@@ -303,8 +305,18 @@ REMINDER_NOTIFICATION_RETENTION_DAYS = envint("REMINDER_NOTIFICATION_RETENTION_D
 # most OUTBOUND_DEADLINE_SECONDS each, or one email) and of an in-app chunk.
 REMINDER_OUTBOUND_SOFT_TIME_LIMIT = envint("REMINDER_OUTBOUND_SOFT_TIME_LIMIT", 60)
 REMINDER_CHUNK_SOFT_TIME_LIMIT = envint("REMINDER_CHUNK_SOFT_TIME_LIMIT", 120)
+# Web Push keys: from the environment (production), else from the file `make run` creates
+# on first start (`manage.py vapid_keys --ensure`, var/vapid.json, mode 0600).
 VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
 VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_KEYS_FROM_ENV = bool(VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY)
+VAPID_KEY_FILE = Path(os.environ.get("VAPID_KEY_FILE", VAR_DIR / "vapid.json"))
+if not VAPID_KEYS_FROM_ENV:
+    try:
+        _vapid = json.loads(VAPID_KEY_FILE.read_text())
+        VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = str(_vapid["public_key"]), str(_vapid["private_key"])
+    except (OSError, ValueError, KeyError, TypeError):
+        VAPID_PUBLIC_KEY = VAPID_PRIVATE_KEY = ""
 VAPID_CLAIM_EMAIL = os.environ.get("VAPID_CLAIM_EMAIL", "mailto:admin@localhost")
 # Webhooks and push endpoints may reach loopback/private hosts only outside production.
 OUTBOUND_ALLOW_PRIVATE = envbool("OUTBOUND_ALLOW_PRIVATE", "False" if PRODUCTION else "True")

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("", include("tracker.reports.urls")),
     path("", include("tracker.experiments.urls")),
+    path("", include("tracker.pwa.urls")),
 ]
 handler404 = "tracker.middleware.page_not_found"
 handler500 = "tracker.middleware.server_error"

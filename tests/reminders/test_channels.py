@@ -193,7 +193,10 @@ def test_web_push_is_encrypted_for_the_subscription_and_signed_with_vapid(vapid,
     assert row.status == Status.SENT, row.error
     [payload] = decrypted
     assert payload["title"] == "Test reminder: time for a drink"
-    assert [a["label"].split()[0] for a in payload["actions"]] == ["I", "Snooze"]
+    assert [(a["action"], a["title"]) for a in payload["actions"]] == [
+        ("drink", "Drank 250 ml"),
+        ("snooze", "Snooze 1 h"),
+    ]
 
 
 def test_a_gone_push_subscription_is_dropped(vapid, alice):

@@ -36,7 +36,7 @@ def test_the_settings_page_explains_a_bad_interval(client, alice):
     response = client.post(
         "/reminders/", {"enabled": "on", "window_start": "09:00", "window_end": "18:00", "interval_minutes": "5"}
     )
-    assert response.status_code == 200 and b"15" in response.content
+    assert response.status_code == 400 and b"15" in response.content
 
 
 def test_the_test_button_queues_a_reminder_per_channel(client, alice):

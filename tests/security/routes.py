@@ -31,10 +31,13 @@ PUBLIC_ROUTES = {
     "api-password-reset",
     "api-schema",
     "api-docs",
-    # Served to browsers before login: the service worker.
+    # Served to browsers before login: the installable app's manifest, service worker
+    # and offline page (none shows any user's data).
     "service-worker",
     # The load balancer's health check (no data).
     "healthz",
+    "web-manifest",
+    "offline",
     # The admin's own login and logout.
     "admin:login",
     "admin:logout",
@@ -158,6 +161,7 @@ ROUTE_KWARGS["verify-email"] = _verify_token
 ROUTE_KWARGS["reminders-action"] = _action
 ROUTE_KWARGS["reminders-unsubscribe"] = _unsubscribe
 ROUTE_KWARGS["entry-new"] = lambda owner, objects: {"kind": "episode"}
+ROUTE_KWARGS["welcome-step"] = lambda owner, objects: {"step": "reminders"}
 ROUTE_KWARGS["entry-edit"] = _entry
 ROUTE_KWARGS["entry-delete"] = _entry
 ROUTE_KWARGS["password_reset_confirm"] = lambda owner, objects: {"uidb64": "MQ", "token": "set-password"}

@@ -1,0 +1,238 @@
+// Logging with no connection: a drink, a cramp or a check-in made offline is kept in
+// this browser (IndexedDB) as the API call it stands for, with an Idempotency-Key, and
+// sent when the connection returns. The API replays a key it has seen, so sending the
+// same entry again (two tabs, a lost answer) never logs it twice.
+(function () {
+  "use strict";
+  var me = document.currentScript;
+  if (!me || !me.getAttribute("data-config") || !("indexedDB" in window) || !window.fetch) return;
+  var config = JSON.parse(me.getAttribute("data-config"));
+  var API = me.getAttribute("data-api-root");
+  var URLS = {
+    drink: me.getAttribute("data-drink-url"),
+    cramp: me.getAttribute("data-cramp-url"),
+    checkin: me.getAttribute("data-checkin-url")
+  };
+  var ML_PER_US_FL_OZ = 29.5735295625;
+  var LIST_FIELDS = ["illness", "dehydration_signs"];
+  var DB_NAME = "cramp-tracker-offline";
+  var STORE = "queue";
+
+  // ---------------------------------------------------------------- the queue
+
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "id" }); };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+  function withStore(mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(STORE, mode);
+        var result = work(tx.objectStore(STORE));
+        tx.oncomplete = function () { db.close(); resolve(result && "result" in result ? result.result : undefined); };
+        tx.onerror = function () { db.close(); reject(tx.error); };
+      });
+    });
+  }
+  function queueAdd(item) { return withStore("readwrite", function (s) { return s.add(item); }); }
+  function queueAll() { return withStore("readonly", function (s) { return s.getAll(); }); }
+  function queueRemove(id) { return withStore("readwrite", function (s) { return s.delete(id); }); }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // ---------------------------------------------------------------- form -> API call
+
+  // The diary day in the user's zone: before the day start it is still yesterday.
+  function diaryDay(now) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: config.timezone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    }).formatToParts(now).forEach(function (p) { parts[p.type] = p.value; });
+    var day = new Date(Date.UTC(+parts.year, +parts.month - 1, +parts.day));
+    if (parts.hour + ":" + parts.minute < config.day_starts_at) day.setUTCDate(day.getUTCDate() - 1);
+    return day.toISOString().slice(0, 10);
+  }
+
+  function toMl(amount) {
+    return Math.round(config.units === "us" ? amount * ML_PER_US_FL_OZ : amount);
+  }
+  function volumeText(ml) {
+    return config.units === "us" ? Math.round(ml / ML_PER_US_FL_OZ) + " fl oz" : ml + " ml";
+  }
+
+  function formData(form, submitter) {
+    var data = new FormData(form);
+    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+    return data;
+  }
+
+  function requestFor(form, submitter) {
+    var path = new URL(form.action || location.href, location.href).pathname;
+    var data = formData(form, submitter);
+    var now = new Date().toISOString();
+    if (path === URLS.drink) {
+      var volume, beverage;
+      if (data.has("preset")) {
+        var preset = config.presets[parseInt(data.get("preset"), 10)];
+        if (!preset) return null;
+        volume = preset.volume_ml;
+        beverage = preset.beverage;
+      } else if (data.has("amount")) {
+        var amount = parseFloat(String(data.get("amount")).replace(",", "."));
+        if (!(amount > 0)) return null;
+        volume = toMl(amount);
+        beverage = data.get("beverage") || "water";
+      } else {
+        return null;  // "again" on an old drink needs its details from the server
+      }
+      return { kind: "intake", url: API + "intakes/", body: { taken_at: now, volume_ml: volume, beverage: beverage },
+               text: volumeText(volume) + " of " + beverage.replace(/_/g, " ") };
+    }
+    if (path === URLS.cramp) {
+      if (!data.get("muscle") || !data.has("severity")) return null;
+      return { kind: "episode", url: API + "episodes/",
+               body: { started_at: now, duration_seconds: 60, muscle: data.get("muscle"), severity: parseInt(data.get("severity"), 10) },
+               text: "a cramp (" + data.get("muscle") + ", severity " + data.get("severity") + ")" };
+    }
+    if (path === URLS.checkin) {
+      var day = new URL(location.href).searchParams.get("day") || diaryDay(new Date());
+      var body = { day: day };
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.name === "csrfmiddlewaretoken" || el.type === "submit" || el.type === "button") return;
+        if (el.type === "radio") {
+          // The page's chips: only the chosen one counts, and "Not sure" (empty) is no answer.
+          if (!el.checked || el.value === "") return;
+          if (el.name === "cramps") body.no_cramps = el.value === "no";  // as CheckInForm maps it
+          else body[el.name] = isNaN(Number(el.value)) ? el.value : Number(el.value);  // the API wants numbers
+        } else if (LIST_FIELDS.indexOf(el.name) !== -1) {
+          body[el.name] = body[el.name] || [];
+          if (el.checked) body[el.name].push(el.value);
+        } else if (el.type === "checkbox") {
+          body[el.name] = el.checked;
+        } else if (el.value !== "") {
+          body[el.name] = el.type === "number" || el.inputMode === "decimal" ? Number(el.value) : el.value;
+        }
+      });
+      return { kind: "checkin", url: API + "checkins/", body: body, text: "the check-in for " + day };
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- page messages
+
+  function say(text, level) {
+    var box = document.getElementById("messages");
+    if (!box) return;
+    var p = document.createElement("p");
+    p.className = "message message-" + (level || "success");
+    p.setAttribute("role", "status");
+    p.setAttribute("data-offline-message", "");
+    p.textContent = text;
+    box.appendChild(p);
+  }
+
+  document.addEventListener("submit", function (event) {
+    if (navigator.onLine) return;
+    var form = event.target;
+    var request = requestFor(form, event.submitter);
+    // Stop htmx and the browser: neither can reach the server now.
+    event.preventDefault();
+    event.stopPropagation();
+    if (!request) {
+      say("You are offline, and this needs a connection. A preset drink, another amount, a cramp or the check-in can be saved offline.", "error");
+      return;
+    }
+    request.id = newKey();
+    request.user = config.user;
+    request.created_at = new Date().toISOString();
+    queueAdd(request).then(function () {
+      say("Saved on this phone, will sync when you are back online: " + request.text + ".");
+    }, function () {
+      say("Could not save this on the phone: " + request.text + ".", "error");
+    });
+  }, true);
+
+  // ---------------------------------------------------------------- sending
+
+  function csrf() {
+    var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+  function call(method, url, body, key) {
+    var headers = { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() };
+    if (key) headers["Idempotency-Key"] = key;
+    return fetch(url, { method: method, credentials: "same-origin", headers: headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
+  // A check-in for a day that has one already (made on another device meanwhile) is a
+  // 400 that says to PATCH it: find it and change it, as the page would.
+  function patchExistingCheckin(item) {
+    var day = item.body.day;
+    return fetch(API + "checkins/?from=" + day + "&to=" + day, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        var row = data && data.results && data.results[0];
+        if (!row) return false;
+        var changes = Object.assign({}, item.body);
+        delete changes.day;
+        return call("PATCH", API + "checkins/" + row.id + "/", changes).then(function (r) { return r.ok; });
+      });
+  }
+
+  function send(item) {
+    return call("POST", item.url, item.body, item.id).then(function (response) {
+      if (response.ok) return "sent";
+      if (response.status === 400 && item.kind === "checkin") {
+        return patchExistingCheckin(item).then(function (ok) { return ok ? "sent" : "refused"; });
+      }
+      if (response.status === 400) return "refused";  // it will never pass: say so and drop it
+      return "later";  // logged out, throttled, server trouble: keep it
+    });
+  }
+
+  var syncing = false;
+  function sync() {
+    if (syncing || !navigator.onLine) return Promise.resolve();
+    syncing = true;
+    var sent = 0;
+    return queueAll().then(function (items) {
+      items = items.filter(function (item) { return item.user === config.user; });
+      items.sort(function (a, b) { return a.created_at < b.created_at ? -1 : 1; });
+      var chain = Promise.resolve(true);
+      items.forEach(function (item) {
+        chain = chain.then(function (go) {
+          if (!go) return false;
+          return send(item).then(function (outcome) {
+            if (outcome === "later") return false;
+            if (outcome === "refused") say("Could not sync " + item.text + ": the server refused it.", "error");
+            else sent += 1;
+            return queueRemove(item.id).then(function () { return true; });
+          }, function () { return false; });  // the connection dropped again
+        });
+      });
+      return chain;
+    }).then(function () {
+      if (sent) say("Synced " + sent + (sent === 1 ? " entry" : " entries") + " saved on this phone. Reload to see " + (sent === 1 ? "it" : "them") + ".");
+    }).catch(function () {}).then(function () { syncing = false; });
+  }
+
+  window.addEventListener("online", sync);
+  function start() {
+    if (navigator.onLine) { sync(); return; }
+    queueAll().then(function (items) {
+      items = items.filter(function (item) { return item.user === config.user; });
+      if (items.length) say(items.length + (items.length === 1 ? " entry is" : " entries are") + " saved on this phone and will sync when you are back online.");
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,111 @@
+"""Logging offline in Chromium: a drink, a cramp and a check-in made with no connection
+wait in IndexedDB, go out when the connection returns, and a replay of the same queued
+entries (an answer lost on the way back) logs nothing twice."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.pwa.test_install import wait_for_worker
+from tests.web.conftest import log_in
+from tracker.logbook.models import CheckIn, Episode, Intake
+
+pytestmark = pytest.mark.browser
+
+READ_QUEUE = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("cramp-tracker-offline", 1);
+  open.onsuccess = () => {
+    const req = open.result.transaction("queue").objectStore("queue").getAll();
+    req.onsuccess = () => { open.result.close(); resolve(req.result); };
+    req.onerror = () => reject(req.error);
+  };
+  open.onerror = () => reject(open.error);
+})"""
+
+PUT_BACK = """(items) => new Promise((resolve, reject) => {
+  const open = indexedDB.open("cramp-tracker-offline", 1);
+  open.onsuccess = () => {
+    const tx = open.result.transaction("queue", "readwrite");
+    items.forEach((item) => tx.objectStore("queue").put(item));
+    tx.oncomplete = () => { open.result.close(); resolve(true); };
+    tx.onerror = () => reject(tx.error);
+  };
+})"""
+
+
+def saved_offline(page):
+    return page.locator("[data-offline-message]").filter(has_text="Saved on this phone, will sync")
+
+
+def test_entries_made_offline_sync_once_when_the_connection_returns(alice_page, browser_context, alice):
+    page = alice_page
+    page.goto("/")
+    wait_for_worker(page)
+    browser_context.set_offline(True)
+
+    page.goto("/")
+    page.get_by_role("button", name="Glass").click()
+    expect(saved_offline(page)).to_contain_text("250 ml of water")
+    page.goto("/cramp/")
+    page.get_by_text("Foot", exact=True).click()
+    page.get_by_role("button", name="Severity 6, save").click()
+    expect(saved_offline(page)).to_contain_text("a cramp (foot, severity 6)")
+    page.goto("/checkin/")
+    # The check-in is tap chips (radios): only the chosen ones go in the queued entry.
+    page.get_by_text("Yes, I had cramps", exact=True).click()  # the cramp above
+    page.get_by_role("group", name="Hours of sleep").get_by_text("6", exact=True).click()
+    page.get_by_role("button", name="Save check-in").click()
+    expect(saved_offline(page)).to_contain_text("the check-in for")
+
+    queued = page.evaluate(READ_QUEUE)
+    assert sorted(item["kind"] for item in queued) == ["checkin", "episode", "intake"]
+    assert len({item["id"] for item in queued}) == 3  # one Idempotency-Key each
+    assert not Intake.objects.for_user(alice).exists()
+    assert not Episode.objects.for_user(alice).exists()
+    assert not CheckIn.objects.for_user(alice).exists()
+
+    browser_context.set_offline(False)  # the browser says "online": the queue goes out
+    expect(page.get_by_text("Synced 3 entries saved on this phone.")).to_be_visible()
+    assert page.evaluate(READ_QUEUE) == []
+    intake = Intake.objects.for_user(alice).get()
+    assert (intake.volume_ml, intake.beverage) == (250, "water")
+    episode = Episode.objects.for_user(alice).get()
+    assert (episode.muscle, episode.severity, episode.duration_seconds) == ("foot", 6, 60)
+    checkin = CheckIn.objects.for_user(alice).get()
+    assert checkin.sleep_hours == 6 and not checkin.no_cramps and checkin.sitting_hours is None
+
+    # The same entries sent again, as after an answer lost on the way back: the API
+    # replays its first answer for each key and nothing is logged twice.
+    page.evaluate(PUT_BACK, queued)
+    page.reload()
+    expect(page.get_by_text("Synced 3 entries saved on this phone.")).to_be_visible()
+    assert Intake.objects.for_user(alice).count() == 1
+    assert Episode.objects.for_user(alice).count() == 1
+    assert CheckIn.objects.for_user(alice).count() == 1
+    # Requests made while offline (the unread-badge poll) fail, as they should; nothing else does.
+    assert [e for e in page.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
+
+def test_queued_entries_wait_for_their_own_user(alice_page, browser_context, alice, bob, live_server):
+    page = alice_page
+    page.goto("/")
+    wait_for_worker(page)
+    browser_context.set_offline(True)
+    page.goto("/")
+    page.get_by_role("button", name="Glass").click()
+    expect(saved_offline(page)).to_be_visible()
+    page.close()
+    # Bob signs in on the same phone before Alice came back online.
+    browser_context.clear_cookies()
+    log_in(browser_context, live_server, bob)
+    browser_context.set_offline(False)
+    page = browser_context.new_page()
+    page.goto("/")
+    page.wait_for_timeout(1000)
+    assert len(page.evaluate(READ_QUEUE)) == 1
+    assert not Intake.objects.exists()
+    # Alice again: her drink goes out under her name.
+    browser_context.clear_cookies()
+    log_in(browser_context, live_server, alice)
+    page.goto("/")
+    expect(page.get_by_text("Synced 1 entry saved on this phone.")).to_be_visible()
+    assert Intake.objects.for_user(alice).count() == 1 and not Intake.objects.for_user(bob).exists()

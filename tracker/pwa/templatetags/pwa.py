@@ -1,0 +1,31 @@
+import json
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+
+from tracker.logbook.views import presets_of
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def pwa_config(context):
+    """What the offline queue needs to turn a form into an API call with no
+    connection: the user's drink presets, units, zone and day start."""
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return ""
+    data = {
+        # Entries queued offline belong to who made them: another login on the same
+        # phone must not send them.
+        "user": user.pk,
+        "presets": [
+            {"volume_ml": p.get("volume_ml"), "beverage": p.get("beverage") or "water"} for p in presets_of(user)
+        ],
+        "units": user.units,
+        "timezone": user.timezone,
+        "day_starts_at": user.day_starts_at.strftime("%H:%M"),
+    }
+    # A data attribute rather than a <script type="application/json">: pages carry no
+    # inline <script> element at all (tests/reports check that for the strict CSP).
+    return json.dumps(data, cls=DjangoJSONEncoder)
