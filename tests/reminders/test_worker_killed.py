@@ -174,13 +174,20 @@ def test_a_worker_killed_mid_webhook_leaves_one_delivery_sent_after_its_lease(
 
 
 def test_an_outbound_task_past_its_soft_time_limit_puts_its_row_back_for_a_retry(
-    needs_postgres, alice, settings, tmp_path
+    needs_postgres, alice, settings, tmp_path, monkeypatch
 ):
     """The soft time limit is the backstop for what the per-call deadline does not cover
     (here the deadline is set far off): the task is stopped, its row recorded for a
     retry, and the worker goes on. Time limits need the prefork pool, as in production."""
+    from reminders.tasks import deliver_outbound
     from tests.reminders.receivers import RawReceiver, drip
 
+    # A publisher that has the task registered writes the task's limits into the message
+    # ("timelimit" header), which then wins over the worker's own: this process must
+    # publish the short limit too, not only the worker's environment.
+    monkeypatch.setattr(deliver_outbound, "soft_time_limit", 3)
+    monkeypatch.setattr(deliver_outbound, "time_limit", 18)
+    monkeypatch.setattr(deliver_outbound, "_exec_options", None)
     log_path = tmp_path / "workers.log"
     process = None
     empty_broker()
