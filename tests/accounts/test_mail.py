@@ -7,7 +7,6 @@ import statistics
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.test import Client
@@ -16,7 +15,7 @@ from django.urls import reverse
 from accounts import limits
 from accounts.models import User
 from tests.conftest import PASSWORD
-from tracker.celery import app
+from tests.reminders.conftest import QUEUES, run_workers
 
 
 class SlowFlakyBackend(EmailBackend):
@@ -59,7 +58,7 @@ def test_signup_while_smtp_fails_answers_201_and_the_link_arrives_once_smtp_reco
     assert response.status_code == 201, response.content
     assert User.objects.filter(email="new@example.com").exists()
     assert mail.outbox == []  # nothing was sent inside the request
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with run_workers(QUEUES):
         _wait_for_mail(1)
     assert [m.to for m in mail.outbox] == [["new@example.com"]]
     assert smtp.failures == 0  # refused twice, retried, then sent
@@ -85,7 +84,7 @@ def test_the_reset_answer_takes_the_same_time_whether_or_not_the_address_has_an_
     assert known < 0.15 and unknown < 0.15, timings
     assert abs(known - unknown) < 0.05, timings
     assert mail.outbox == []
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with run_workers(QUEUES):
         _wait_for_mail(3)
         time.sleep(0.5)
     assert [m.to for m in mail.outbox] == [["alice@example.com"]] * 3

@@ -6,10 +6,10 @@ import time
 
 import pytest
 import time_machine
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from tests.factories import EpisodeFactory, IntakeFactory
+from tests.reminders.conftest import QUEUES, run_workers
 from tests.reports.conftest import local
 from tracker.celery import app
 from tracker.reports import schedule, services
@@ -70,7 +70,7 @@ def test_the_sweep_emails_the_week_through_a_real_worker(alice):
     with time_machine.travel(MONDAY_MORNING, tick=True):
         EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 22, 0), severity=7, symptoms=["confusion"])
         IntakeFactory(user=alice, taken_at=local(alice, 2026, 11, 4, 9, 0), volume_ml=1234)
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with run_workers(QUEUES):
             app.send_task("tracker.reports.tasks.weekly_reports_sweep")
             deadline = time.monotonic() + 30
             while not mail.outbox and time.monotonic() < deadline:

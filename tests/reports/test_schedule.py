@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
 from accounts.models import Medication
 from tests.factories import EpisodeFactory, UserFactory
+from tests.reminders.conftest import QUEUES, run_workers
 from tests.reports.conftest import local
 from tracker.reports import schedule
 from tracker.reports.models import ReportSchedule, WeeklySnapshot
@@ -219,7 +219,7 @@ def test_a_broker_that_refuses_the_publish_delays_the_report_and_loses_nothing(n
     later = now + schedule.LEASE + dt.timedelta(minutes=1)
     with (
         time_machine.travel(later, tick=True),
-        start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+        run_workers(QUEUES),
     ):
         app.send_task("tracker.reports.tasks.weekly_reports_sweep")
         deadline = time.monotonic() + 30
