@@ -24,13 +24,13 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from accounts.models import User
 from tracker.diary import local_to_utc
 from tracker.reports.models import ReportSchedule
-from tracker.reports.services import weekly_report_email_send, weekly_snapshot_get
+from tracker.reports.services import weekly_report_email_send, weekly_snapshot_get, weekly_snapshots_get
 from tracker.reports.weeks import week_start_of
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,8 @@ SEND_TIME = dt.time(7, 0)
 CLAIM_BATCH = 1000
 PUBLISH_BATCH = 5000
 PUBLISH_CHUNK = 100
-# Longer than a chunk takes (100 builds at ~35 ms); after it a later sweep publishes again.
+# Longer than a chunk takes (100 builds, a few seconds, plus emails); after it a later
+# sweep publishes again.
 LEASE = dt.timedelta(minutes=20)
 MAX_ATTEMPTS = 5
 BACKOFF = dt.timedelta(minutes=15)
@@ -158,24 +159,35 @@ def _week_has_data(data: dict) -> bool:
 
 
 def report_deliver(*, user_id: int) -> str:
-    """Build and email one user's owed report. Any exception is recorded on the user's
-    row with a backoff (the last attempt gives up), never raised, so it cannot cancel
-    the rest of the chunk. Returns "sent", "skipped", "failed" or "none"."""
+    """Build and email one user's owed report, on its own (reports_deliver does a chunk).
+    Returns "sent", "skipped", "failed" or "none"."""
     row = ReportSchedule.objects.select_related("user").filter(user_id=user_id, owed_week__isnull=False).first()
     if row is None:
         return "none"
+    outcome = _deliver(row, None)
+    if outcome != "failed":
+        _done([row], sent={row.user_id} if outcome == "sent" else set())
+    return outcome
+
+
+def _deliver(row: ReportSchedule, snapshot) -> str:
+    """Email one user's owed report from its snapshot (built alone when the chunk's
+    build gave none). Any exception is recorded on the user's row with a backoff (the
+    last attempt gives up), never raised, so it cannot cancel the rest of the chunk."""
     week, user = row.owed_week, row.user
-    owed = ReportSchedule.objects.filter(user_id=user_id, owed_week=week)
     try:
         sent = False
         if user.is_active:
-            snapshot = weekly_snapshot_get(user=user, week_start=week)
+            if isinstance(snapshot, Exception):
+                raise snapshot
+            if snapshot is None:
+                snapshot = weekly_snapshot_get(user=user, week_start=week)
             if _week_has_data(snapshot.data):
                 sent = weekly_report_email_send(user=user, snapshot=snapshot)
     except Exception as error:
         attempts = row.attempts + 1
         # Ids and the kind of error only: the message may name the address.
-        log.warning("weekly report failed user=%s week=%s attempt=%s error=%s", user_id, week, attempts, type(error))
+        log.warning("weekly report failed user=%s week=%s attempt=%s error=%s", user.pk, week, attempts, type(error))
         changes = {
             "attempts": attempts,
             "last_error": f"{type(error).__name__}: {error}"[:300],
@@ -183,18 +195,44 @@ def report_deliver(*, user_id: int) -> str:
         }
         if attempts >= MAX_ATTEMPTS:
             changes["owed_week"] = None
-        owed.update(**changes)
+        ReportSchedule.objects.filter(user_id=user.pk, owed_week=week).update(**changes)
         return "failed"
-    owed.update(
+    return "sent" if sent else "skipped"
+
+
+def _done(rows: list[ReportSchedule], *, sent: set[int]) -> None:
+    """Clear the owed week of every row done (sent, or nothing to send) in one UPDATE,
+    each only while it still owes the week read (a later claim is left alone)."""
+    by_week: dict[dt.date, list[int]] = defaultdict(list)
+    for row in rows:
+        by_week[row.owed_week].append(row.user_id)
+    if not by_week:
+        return
+    owed = Q()
+    for week, ids in by_week.items():
+        owed |= Q(user_id__in=ids, owed_week=week)
+    ReportSchedule.objects.filter(owed).update(
         owed_week=None,
         retry_at=None,
         attempts=0,
         last_error="",
-        last_sent_week=week if sent else F("last_sent_week"),
+        # The right-hand side reads the row as it was: the week just sent.
+        last_sent_week=Case(When(user_id__in=sorted(sent), then=F("owed_week")), default=F("last_sent_week")),
     )
-    return "sent" if sent else "skipped"
 
 
 def reports_deliver(*, user_ids: list[int]) -> int:
-    """Each user on their own; returns how many emails went out."""
-    return sum(report_deliver(user_id=user_id) == "sent" for user_id in user_ids)
+    """A chunk of users: their snapshots built together (weekly_snapshots_get: a
+    constant number of queries for the chunk), then each user emailed on their own.
+    Returns how many emails went out."""
+    rows = list(ReportSchedule.objects.select_related("user").filter(user_id__in=user_ids, owed_week__isnull=False))
+    try:
+        snapshots = weekly_snapshots_get(weeks=[(row.user, row.owed_week) for row in rows if row.user.is_active])
+    except Exception:
+        # A read of the whole chunk failed: each user is built on their own instead.
+        log.warning("weekly reports: chunk build failed; building %s users one by one", len(rows), exc_info=True)
+        snapshots = {}
+    outcomes = {row.user_id: _deliver(row, snapshots.get(row.user_id)) for row in rows}
+    sent = {user_id for user_id, outcome in outcomes.items() if outcome == "sent"}
+    _done([row for row in rows if outcomes[row.user_id] != "failed"], sent=sent)
+    return len(sent)

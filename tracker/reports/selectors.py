@@ -5,9 +5,8 @@ queries whatever the amount of data."""
 import datetime as dt
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Q
 
-from accounts.models import DrugClass, Medication
+from accounts.models import DrugClass
 from tracker.diary import day_bounds
 from tracker.logbook.models import (
     DEHYDRATION_RED_FLAGS,
@@ -17,7 +16,7 @@ from tracker.logbook.models import (
     Episode,
     Symptom,
 )
-from tracker.reports import analysis, outcomes, stats
+from tracker.reports import analysis, fetch, outcomes, stats
 from tracker.reports.series import DayRow, Series, series_build
 from tracker.reports.weeks import user_today
 
@@ -107,25 +106,34 @@ def _red_flag_entries(day: dt.date, symptoms: list[str], *, pregnant: bool, chec
 
 
 def red_flags(
-    *, user, start: dt.date, end: dt.date, days: list[DayRow] | None = None, recent: list[DayRow] | None = None
+    *,
+    user,
+    start: dt.date,
+    end: dt.date,
+    days: list[DayRow] | None = None,
+    recent: list[DayRow] | None = None,
+    episodes: list[tuple[dt.date, list[str]]] | None = None,
 ) -> list[dict]:
     """Red flags logged in the range, in the order logged, every flag each episode (or
     check-in, from `days`) earned; "cramps often or every night" first when `recent`
-    (the days ending with the last day to judge) show it. One query."""
+    (the days ending with the last day to judge) show it. One query, none when
+    `episodes` (a series' `flagged`, covering the range) are given."""
     flags = []
     frequent = outcomes.frequent_cramps(recent) if recent else None
     if frequent:
         flags.append(frequent)
-    rows = (
-        Episode.objects.for_user(user)
-        .filter(day__gte=start, day__lte=end)
-        .exclude(symptoms=[])
-        .order_by("started_at")
-        .values_list("day", "symptoms")
-    )
+    if episodes is None:
+        episodes = (
+            Episode.objects.for_user(user)
+            .filter(day__gte=start, day__lte=end)
+            .exclude(symptoms=[])
+            .order_by("started_at")
+            .values_list("day", "symptoms")
+        )
     pregnant = user.is_pregnant
-    for day, symptoms in rows:
-        flags.extend(_red_flag_entries(day, symptoms, pregnant=pregnant))
+    for day, symptoms in episodes:
+        if start <= day <= end:
+            flags.extend(_red_flag_entries(day, symptoms, pregnant=pregnant))
     for row in days or []:
         if start <= row.day <= end and row.checkin_flags:
             flags.extend(_red_flag_entries(row.day, row.checkin_flags, pregnant=pregnant, checkin=True))
@@ -141,13 +149,15 @@ def medication_changes(*, user, today: dt.date) -> list[dict]:
     """Before/after each start or stop of a medicine or supplement (design §6): cramps
     per logged day over up to 28 logged days before the change and up to 28 logged days
     after a 7-day settle-in, the exact Poisson rate ratio, and the caveats in words.
-    Three queries whatever the number of changes: the medicines, cramps per day and
-    check-in days over the span of all of them."""
-    meds = list(
-        Medication.objects.for_user(user)
-        .filter(Q(started_on__isnull=False) | Q(stopped_on__isnull=False))
-        .values("id", "name", "drug_class", "started_on", "stopped_on")
-    )
+    Two queries whatever the number of changes: the medicines, then cramps per day and
+    the answered check-in days around each change."""
+    events = medication_events(fetch.medications_fetch(user_ids=[user.pk])[user.pk], today=today)
+    cramps, answered = fetch.cramp_days_fetch(spans={user.pk: medication_spans(events, today=today)})[user.pk]
+    return medication_changes_from(events, cramps=cramps, answered=answered, today=today)
+
+
+def medication_events(meds: list[dict], *, today: dt.date) -> list[dict]:
+    """The latest starts and stops up to `today`, newest first (at most 10)."""
     events = []
     for med in meds:
         for change, on in (("started", med["started_on"]), ("stopped", med["stopped_on"])):
@@ -156,24 +166,28 @@ def medication_changes(*, user, today: dt.date) -> list[dict]:
             if on is not None and EARLIEST <= on <= today:
                 events.append({"med": med, "change": change, "on": on})
     events.sort(key=lambda e: e["on"], reverse=True)
-    events = events[:MED_EVENTS_SHOWN]
+    return events[:MED_EVENTS_SHOWN]
+
+
+def medication_spans(events: list[dict], *, today: dt.date) -> tuple[tuple[dt.date, dt.date], ...]:
+    """The diary days each change compares: the 84 days before it to the 84 after its
+    settle-in (not the years between two changes)."""
+    return fetch.spans_merge(
+        (
+            e["on"] - dt.timedelta(days=MED_LOOK_DAYS),
+            min(e["on"] + dt.timedelta(days=SETTLE_IN_DAYS + MED_LOOK_DAYS), today),
+        )
+        for e in events
+    )
+
+
+def medication_changes_from(
+    events: list[dict], *, cramps: dict[dt.date, int], answered: set[dt.date], today: dt.date
+) -> list[dict]:
+    """medication_changes from plain values: `cramps` per diary day and the `answered`
+    check-in days, covering medication_spans(events)."""
     if not events:
         return []
-    lo = min(e["on"] for e in events) - dt.timedelta(days=MED_LOOK_DAYS)
-    hi = min(max(e["on"] for e in events) + dt.timedelta(days=SETTLE_IN_DAYS + MED_LOOK_DAYS), today)
-    cramps = dict(
-        Episode.objects.for_user(user)
-        .filter(day__gte=lo, day__lte=hi)
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("day", "n")
-    )
-    answered = set(
-        CheckIn.objects.for_user(user)
-        .filter(day__gte=lo, day__lte=hi, no_cramps__isnull=False)
-        .values_list("day", flat=True)
-    )
     logged = set(cramps) | answered
     result = []
     for event in events:
@@ -249,18 +263,15 @@ def _medication_summary(event: dict, row: dict) -> str:
 
 def reminders_summary(*, user, start: dt.date, end: dt.date) -> dict:
     """Reminders sent in the week (distinct slots, whatever the number of channels) and
-    one-tap actions used. Deliveries are kept 90 days, so older weeks count fewer."""
-    from reminders.models import ActionUse, Delivery, Status
+    one-tap actions used. Deliveries are kept 90 days, so older weeks count fewer.
+    One query."""
+    return fetch.reminder_counts_fetch(bounds={user.pk: reminders_bounds(user, start, end)})[user.pk]
 
+
+def reminders_bounds(user, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     since, _ = day_bounds(start, user.zone, user.day_starts_at)
     _, until = day_bounds(end, user.zone, user.day_starts_at)
-    sent = (
-        Delivery.objects.for_user(user)
-        .filter(status=Status.SENT, sent_at__gte=since, sent_at__lt=until)
-        .aggregate(n=Count("slot", distinct=True))["n"]
-    )
-    acted_on = ActionUse.objects.filter(user=user, used_at__gte=since, used_at__lt=until).count()
-    return {"sent": sent, "acted_on": acted_on}
+    return since, until
 
 
 def week_outcomes(

@@ -1,13 +1,16 @@
 """The daily series: one row per diary day of a range, from one grouped query per
 source table, grouped by the stored `day` column (no timezone maths in SQL, the same
-on SQLite and PostgreSQL, and no loop over logged rows)."""
+on SQLite and PostgreSQL, and no loop over logged rows). The queries read a chunk of
+users at once (series_rows_fetch); series_assemble turns one user's rows into the
+series without a query."""
 
 import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, F, Max, Min, OuterRef, Q, Subquery, Sum, When
 
+from reminders.models import Plan
 from reminders.slots import Schedule, window_share
 from tracker.diary import local_to_utc
 from tracker.logbook import models as logbook_models
@@ -21,6 +24,7 @@ from tracker.logbook.models import (
     Intake,
     Intensity,
 )
+from tracker.reports.fetch import spans_q, spans_sql
 from tracker.reports.registry import FACTORS, MEDICATION_PREFIX, NAMED_PREFIX, Factor, named_medicine_factor
 
 # Check-in answers that are red flags (e.g. fainting outside a cramp), when the logbook
@@ -99,6 +103,8 @@ class Series:
     goal_ml: int
     days: list[DayRow]
     factors: list[Factor]
+    # Each logged cramp with symptoms, in the order logged: (diary day, symptoms).
+    flagged: list[tuple[dt.date, list[str]]] = field(default_factory=list)
 
     def between(self, start: dt.date, end: dt.date) -> list[DayRow]:
         return [d for d in self.days if start <= d.day <= end]
@@ -129,14 +135,88 @@ def _before(instant: str) -> Q:
     return Q(first_cramp__isnull=True) | Q(**{f"{instant}__lt": F("first_cramp")})
 
 
-def waking_schedule(user):
+@dataclass
+class SeriesRows:
+    """One user's grouped rows over a series span, as series_rows_fetch reads them."""
+
+    episodes: list[dict] = field(default_factory=list)
+    intakes: list[dict] = field(default_factory=list)
+    activities: list[dict] = field(default_factory=list)
+    doses: list[dict] = field(default_factory=list)
+    checkins: list[dict] = field(default_factory=list)
+    # The reminder plan's waking window; None without a plan (its defaults apply).
+    window: dict | None = None
+
+
+def series_rows_fetch(*, spans: dict[int, tuple[dt.date, dt.date]]) -> dict[int, SeriesRows]:
+    """Six queries whatever the number of users and days: episodes, intakes,
+    activities, doses, check-ins (each grouped by user and diary day) and the waking
+    windows. `spans`: each user's first and last diary day."""
+    asked = {user_id: (span,) for user_id, span in spans.items()}
+    result = {user_id: SeriesRows() for user_id in spans}
+    where = spans_q(asked)
+    if where is None:
+        return result
+    # By (day, muscle); an episode with symptoms keeps a group of its own (its instant
+    # and symptoms are keys), so the red flags come from the same query.
+    flagged = ~Q(symptoms=[])
+    episodes = (
+        Episode.objects.filter(where)
+        .annotate(flagged_at=Case(When(flagged, then=F("started_at")), default=None))
+        .values("user_id", "day", "muscle", "flagged_at", "symptoms")
+        .annotate(
+            n=Count("id"),
+            seconds=Sum("duration_seconds"),
+            worst=Max("severity"),
+            severity_sum=Sum("severity"),
+            first=Min("started_at"),
+            # The night rule is stored on the row (tracker.logbook.night).
+            night=Count("id", filter=Q(at_night=True)),
+            disturbed=Count("id", filter=Q(sleep_disturbed=True)),
+        )
+        .order_by()
+    )
+    vigorous = Q(intensity=Intensity.VIGOROUS) | Q(heavy_sweating=True)
+    before = _before("started_at")
+    activities = (
+        Activity.objects.filter(where)
+        .annotate(first_cramp=_first_cramp_of_the_day())
+        .values("user_id", "day")
+        .annotate(
+            minutes_before=Sum("duration_minutes", filter=before),
+            vigorous_before=Count("id", filter=vigorous & before),
+            minutes=Sum("duration_minutes"),
+            vigorous=Count("id", filter=vigorous),
+        )
+        .order_by()
+    )
+    before = _before("taken_at")
+    doses = (
+        Dose.objects.filter(where)
+        .annotate(first_cramp=_first_cramp_of_the_day())
+        .values("user_id", "day", "medication_id", "medication__name", "medication__drug_class")
+        .annotate(n=Count("id"), before=Count("id", filter=before))
+        .order_by()
+    )
+    checkins = CheckIn.objects.filter(where).values("user_id", "day", *CHECKIN_COLUMNS).order_by()
+    for name, rows in (
+        ("episodes", episodes),
+        ("intakes", _intake_groups(asked)),
+        ("activities", activities),
+        ("doses", doses),
+        ("checkins", checkins),
+    ):
+        for row in rows:
+            getattr(result[row["user_id"]], name).append(row)
+    for window in Plan.objects.filter(user_id__in=list(spans)).values("user_id", "window_start", "window_end"):
+        result[window["user_id"]].window = window
+    return result
+
+
+def waking_schedule(user, window: dict | None) -> Schedule:
     """The user's waking window (reminder plan; the plan's defaults without one), for
     pro-rating the daily goal to the moment of a cramp as reminder pacing does."""
-    from reminders.models import Plan
-
-    plan = Plan.objects.filter(user=user).values("window_start", "window_end").first()
-    defaults = {f: Plan._meta.get_field(f).get_default() for f in ("window_start", "window_end")}
-    window = plan or defaults
+    window = window or {f: Plan._meta.get_field(f).get_default() for f in ("window_start", "window_end")}
     return Schedule(
         zone=user.zone, window_start=window["window_start"], window_end=window["window_end"], interval_minutes=60
     )
@@ -153,52 +233,37 @@ def goal_share_at(at: dt.datetime, day: dt.date, schedule) -> float:
 
 
 def series_build(*, user, start: dt.date, end: dt.date) -> Series:
-    """Six queries whatever the range: episodes, intakes, activities, doses, check-ins
-    (each grouped by diary day) and the waking window."""
-    span = {"day__gte": start, "day__lte": end}
-    episodes = (
-        Episode.objects.for_user(user)
-        .filter(**span)
-        .values("day", "muscle")
-        .annotate(
-            n=Count("id"),
-            seconds=Sum("duration_seconds"),
-            worst=Max("severity"),
-            severity_sum=Sum("severity"),
-            first=Min("started_at"),
-            # The night rule is stored on the row (tracker.logbook.night).
-            night=Count("id", filter=Q(at_night=True)),
-            disturbed=Count("id", filter=Q(sleep_disturbed=True)),
-        )
-        .order_by()
-    )
-    intakes = _intake_groups(user=user, start=start, end=end)
-    vigorous = Q(intensity=Intensity.VIGOROUS) | Q(heavy_sweating=True)
-    before = _before("started_at")
-    activities = (
-        Activity.objects.for_user(user)
-        .filter(**span)
-        .annotate(first_cramp=_first_cramp_of_the_day())
-        .values("day")
-        .annotate(
-            minutes_before=Sum("duration_minutes", filter=before),
-            vigorous_before=Count("id", filter=vigorous & before),
-            minutes=Sum("duration_minutes"),
-            vigorous=Count("id", filter=vigorous),
-        )
-        .order_by()
-    )
-    before = _before("taken_at")
-    doses = (
-        Dose.objects.for_user(user)
-        .filter(**span)
-        .annotate(first_cramp=_first_cramp_of_the_day())
-        .values("day", "medication_id", "medication__name", "medication__drug_class")
-        .annotate(n=Count("id"), before=Count("id", filter=before))
-        .order_by()
-    )
-    checkins = CheckIn.objects.for_user(user).filter(**span).values("day", *CHECKIN_COLUMNS).order_by()
-    schedule = waking_schedule(user)
+    """Six queries whatever the range (series_rows_fetch)."""
+    data = series_rows_fetch(spans={user.pk: (start, end)})[user.pk]
+    return series_assemble(user=user, start=start, end=end, data=data)
+
+
+def _episode_groups(rows: list[dict]) -> tuple[list[dict], list[tuple[dt.date, list[str]]]]:
+    """The episode groups merged back to one per (day, muscle), summing whole numbers
+    first so minutes are divided as before; and the episodes with symptoms in the
+    order logged, one (day, symptoms) each."""
+    merged: dict[tuple[dt.date, str], dict] = {}
+    flagged = []
+    for e in rows:
+        if e["flagged_at"] is not None:
+            flagged.extend([(e["flagged_at"], e["day"], e["symptoms"])] * e["n"])
+        group = merged.get((e["day"], e["muscle"]))
+        if group is None:
+            merged[(e["day"], e["muscle"])] = dict(e)
+            continue
+        for key in ("n", "seconds", "severity_sum", "night", "disturbed"):
+            group[key] = (group[key] or 0) + (e[key] or 0)
+        group["worst"] = max(group["worst"] or 0, e["worst"] or 0)
+        group["first"] = min(group["first"], e["first"])
+    flagged.sort(key=lambda f: f[0])
+    return list(merged.values()), [(day, symptoms) for _, day, symptoms in flagged]
+
+
+def series_assemble(*, user, start: dt.date, end: dt.date, data: SeriesRows) -> Series:
+    """One row per diary day from the user's grouped rows (no query)."""
+    episodes, flagged = _episode_groups(data.episodes)
+    intakes, activities, doses, checkins = data.intakes, data.activities, data.doses, data.checkins
+    schedule = waking_schedule(user, data.window)
 
     goal_ml = user.goal_ml
     rows = {day: DayRow(day=day) for day in _days(start, end)}
@@ -294,43 +359,43 @@ def series_build(*, user, start: dt.date, end: dt.date) -> Series:
         )
         if doses_after:
             row.after_cramp["doses"] = doses_after
-    return Series(start=start, end=end, goal_ml=goal_ml, days=list(rows.values()), factors=factors)
+    return Series(start=start, end=end, goal_ml=goal_ml, days=list(rows.values()), factors=factors, flagged=flagged)
 
 
 _INTAKE_SUMS = ("drinks", "fluid_ml", "effective_ml", "alcohol_units", "electrolyte_drinks")
 
 
-def _intake_groups(*, user, start: dt.date, end: dt.date) -> list[dict]:
-    """Intakes summed per (diary day, before the day's first cramp or not). Intakes are
-    the big table (dozens a day), so the day's first cramp is joined once per day (a
-    CTE over the episodes) rather than looked up by a subquery for every drink; plain
-    SQL because the ORM cannot join two tables without a relation. The same SQL runs
-    on PostgreSQL and SQLite."""
+def _intake_groups(spans: dict[int, tuple[tuple[dt.date, dt.date], ...]]) -> list[dict]:
+    """Intakes summed per (user, diary day, before the day's first cramp or not).
+    Intakes are the big table (dozens a day), so the day's first cramp is joined once
+    per day (a CTE over the episodes) rather than looked up by a subquery for every
+    drink; plain SQL because the ORM cannot join two tables without a relation. The
+    same SQL runs on PostgreSQL and SQLite."""
     intake, episode = Intake._meta.db_table, Episode._meta.db_table
     marks = ", ".join(["%s"] * len(ELECTROLYTE_BEVERAGES))
+    episodes_where, episodes_params = spans_sql(spans, "e")
+    intakes_where, intakes_params = spans_sql(spans, "i")
+    before = "CASE WHEN f.at IS NULL OR i.taken_at < f.at THEN 1 ELSE 0 END"
     # MATERIALIZED: the first cramps are computed once even when the planner's row
     # estimates are off (fresh tables); PostgreSQL 12+ and SQLite 3.35+.
     sql = f"""
         WITH first_cramp AS MATERIALIZED (
-            SELECT day, MIN(started_at) AS at FROM {episode}
-            WHERE user_id = %s AND day >= %s AND day <= %s GROUP BY day
+            SELECT e.user_id, e.day, MIN(e.started_at) AS at FROM {episode} e
+            WHERE {episodes_where} GROUP BY e.user_id, e.day
         )
-        SELECT i.day,
-               CASE WHEN f.at IS NULL OR i.taken_at < f.at THEN 1 ELSE 0 END AS before,
+        SELECT i.user_id, i.day, {before} AS before,
                COUNT(*), SUM(i.volume_ml), SUM(i.effective_ml), SUM(i.alcohol_units),
                SUM(CASE WHEN i.beverage IN ({marks}) THEN 1 ELSE 0 END)
-        FROM {intake} i LEFT JOIN first_cramp f ON f.day = i.day
-        WHERE i.user_id = %s AND i.day >= %s AND i.day <= %s
-        GROUP BY i.day, CASE WHEN f.at IS NULL OR i.taken_at < f.at THEN 1 ELSE 0 END
+        FROM {intake} i LEFT JOIN first_cramp f ON f.user_id = i.user_id AND f.day = i.day
+        WHERE {intakes_where}
+        GROUP BY i.user_id, i.day, {before}
     """  # noqa: S608 - table names from the models; every value is a parameter
-    # Dates go as dates: a text parameter would make PostgreSQL compare `day` as text
-    # and skip the (user, day) index.
-    span = [start, end]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, *span, *ELECTROLYTE_BEVERAGES, user.pk, *span])
+        cursor.execute(sql, [*episodes_params, *ELECTROLYTE_BEVERAGES, *intakes_params])
         rows = cursor.fetchall()
     return [
         {
+            "user_id": user_id,
             "day": day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)),
             "before": bool(before),
             "drinks": drinks,
@@ -339,7 +404,7 @@ def _intake_groups(*, user, start: dt.date, end: dt.date) -> list[dict]:
             "alcohol_units": alcohol or 0,
             "electrolyte_drinks": electrolyte or 0,
         }
-        for day, before, drinks, fluid, effective, alcohol, electrolyte in rows
+        for user_id, day, before, drinks, fluid, effective, alcohol, electrolyte in rows
     ]
 
 

@@ -3,28 +3,26 @@ When each user's report is due, and the retries, are in schedule.py."""
 
 import datetime as dt
 import logging
+import operator
 from collections.abc import Iterable
 from email.mime.image import MIMEImage
+from functools import reduce
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
+from django.db.models import Case, F, JSONField, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from tracker import human
-from tracker.reports import analysis, selectors
 from tracker.reports.models import WeeklySnapshot
-from tracker.reports.registry import context_items
-from tracker.reports.series import series_build
 from tracker.reports.summary import weekly_email_png
-from tracker.reports.weeks import user_today, week_label
+from tracker.reports.weekly import FIXED_BASELINE_REACH_DAYS, weekly_reports_build
+from tracker.reports.weeks import user_today
 
 log = logging.getLogger(__name__)
 
-# A medicine started up to a year before the week still fixes its baseline.
-FIXED_BASELINE_REACH_DAYS = 365
 # A snapshot reads its week, the 8 weeks before, the 84-day factor window ending with
 # the week and a fixed baseline up to a year and 4 weeks back: a write to day d stales
 # the weeks starting from d - 6 to d + READ_BEFORE_DAYS.
@@ -51,55 +49,12 @@ def snapshots_mark_all_stale(*, user) -> None:
 
 
 def weekly_report_build(*, user, week_start: dt.date, today: dt.date | None = None) -> dict:
-    """The report of the week starting `week_start`, as JSON-ready data. A fixed number
-    of queries: six for the series (which covers the week, the baselines, the last 14
-    days and the factor window at once), one for red flags, three for medication
-    changes, and the reminders block."""
-    today = today or user_today(user)
-    end = week_start + dt.timedelta(days=6)
-    complete = end < today
-    window_end = min(end, today)
-    window_start = window_end - dt.timedelta(days=analysis.WINDOW_DAYS - 1)
-    changes = selectors.medication_changes(user=user, today=today)
-    fixed_start = selectors.fixed_baseline_start(changes, week_start)
-    series_start = min(window_start - dt.timedelta(days=1), week_start - dt.timedelta(days=56))
-    if fixed_start is not None and fixed_start[1] >= week_start - dt.timedelta(days=FIXED_BASELINE_REACH_DAYS):
-        series_start = min(series_start, fixed_start[1] - dt.timedelta(days=selectors.FIXED_BASELINE_DAYS))
-    else:
-        fixed_start = None
-    series = series_build(user=user, start=series_start, end=end)
-    week = series.between(week_start, end)
-    episodes, change = selectors.week_outcomes(series, week_start, complete=complete, fixed_start=fixed_start)
-    factors = analysis.factors_analyse(series=series, start=window_start, end=window_end)
-    return {
-        "week": week_label(week_start, user.week_starts_on),
-        "starts_on": week_start.isoformat(),
-        "ends_on": end.isoformat(),
-        "timezone": user.timezone,
-        "day_starts_at": user.day_starts_at.strftime("%H:%M"),
-        "week_starts_on": user.week_starts_on,
-        "complete": complete,
-        "in_progress": not complete,
-        "built_for_day": today.isoformat(),
-        "episodes": episodes,
-        "hydration": selectors.hydration_summary(week, series.goal_ml),
-        "relief": selectors.relief_summary(week),
-        "days": [d.as_json() for d in week],
-        "factor_keys": [f.key for f in series.factors],
-        "change": change,
-        "factors": factors["results"],
-        "factors_window": factors["window"],
-        "context": context_items(user=user),
-        "red_flags": selectors.red_flags(
-            user=user,
-            start=week_start,
-            end=end,
-            days=week,
-            recent=series.between(window_end - dt.timedelta(days=13), window_end),
-        ),
-        "medication_changes": changes,
-        "reminders": selectors.reminders_summary(user=user, start=week_start, end=end),
-    }
+    """The report of the week starting `week_start`, as JSON-ready data: a chunk of one
+    (weekly.weekly_reports_build), nine queries at most."""
+    built = weekly_reports_build(weeks=[(user, week_start, today or user_today(user))])[user.pk]
+    if isinstance(built, Exception):
+        raise built
+    return built
 
 
 def _needs_build(snapshot: WeeklySnapshot, today: dt.date) -> bool:
@@ -129,6 +84,70 @@ def weekly_snapshot_get(*, user, week_start: dt.date) -> WeeklySnapshot:
     )
     snapshot.data, snapshot.generated_at, snapshot.stale = data, now, not saved
     return snapshot
+
+
+def weekly_snapshots_get(*, weeks: list[tuple[object, dt.date]]) -> dict[int, WeeklySnapshot | Exception]:
+    """weekly_snapshot_get for a chunk of (user, week start), one week per user: each
+    user's snapshot, or the exception building it raised (the others are built and
+    saved all the same). A constant number of queries whatever the chunk's size: one
+    read of the snapshots, one INSERT of the missing, the build's nine, one UPDATE."""
+    users = {user.pk: user for user, _ in weeks}
+    wanted = {user.pk: week_start for user, week_start in weeks}
+    if not wanted:
+        return {}
+    today = {user_id: user_today(user) for user_id, user in users.items()}
+    by_week: dict[dt.date, list[int]] = {}
+    for user_id, week_start in wanted.items():
+        by_week.setdefault(week_start, []).append(user_id)
+    found = {
+        s.user_id: s
+        for s in WeeklySnapshot.objects.filter(_any(Q(user_id__in=ids, week_start=w) for w, ids in by_week.items()))
+    }
+    result: dict[int, WeeklySnapshot | Exception] = {}
+    to_build: dict[int, WeeklySnapshot] = {}
+    now = timezone.now()
+    for user_id, week_start in wanted.items():
+        snapshot = found.get(user_id)
+        if snapshot is not None and not _needs_build(snapshot, today[user_id]):
+            result[user_id] = snapshot
+            continue
+        to_build[user_id] = snapshot or WeeklySnapshot(
+            user=users[user_id], week_start=week_start, stale=True, generated_at=now
+        )
+    missing = [s for user_id, s in to_build.items() if user_id not in found]
+    if missing:
+        # The rows exist (stale) before the build reads anything, as weekly_snapshot_get.
+        WeeklySnapshot.objects.bulk_create(missing, ignore_conflicts=True)
+    built = weekly_reports_build(weeks=[(users[uid], wanted[uid], today[uid]) for uid in to_build])
+    saves = {}
+    for user_id, data in built.items():
+        if isinstance(data, Exception):
+            result[user_id] = data
+        else:
+            saves[user_id] = data
+    if saves:
+        now = timezone.now()
+        # One UPDATE for the chunk, each row only at the version read before its build.
+        saved = WeeklySnapshot.objects.filter(
+            _any(Q(user_id=uid, week_start=wanted[uid], version=to_build[uid].version) for uid in saves)
+        ).update(
+            data=Case(
+                *(When(user_id=uid, then=Value(data, output_field=JSONField())) for uid, data in saves.items()),
+                default=F("data"),
+            ),
+            stale=False,
+            generated_at=now,
+        )
+        for user_id, data in saves.items():
+            snapshot = to_build[user_id]
+            # Which row raced a write is not told apart: all say stale when any did.
+            snapshot.data, snapshot.generated_at, snapshot.stale = data, now, saved != len(saves)
+            result[user_id] = snapshot
+    return result
+
+
+def _any(conditions) -> Q:
+    return reduce(operator.or_, conditions)
 
 
 def weekly_report_json(*, snapshot: WeeklySnapshot) -> dict:
