@@ -244,7 +244,7 @@ def test_the_persistence_widening_by_hand_with_numpy():
     un = [c for i, e, c in cells if not e]
     net = [None if i not in present else float(y[i]) - (np.mean(ex) if x[i] else np.mean(un)) for i in range(56)]
     r_x, r_y = acf1(xs), acf1(net)
-    table, estimate = analysis._estimate(cells, 56)
+    table, estimate = analysis._estimate(cells)
     assert estimate.inflation == pytest.approx((1 + r_x * r_y) / (1 - r_x * r_y))
     strata = [
         stats.table_count([e for i, e, _ in cells if i // 28 == s], [c for i, _, c in cells if i // 28 == s])

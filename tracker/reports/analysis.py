@@ -10,10 +10,11 @@ the cramp days net of the exposure (r_y), the 95% CI and a Wald p from that one
 variance, then Benjamini–Hochberg q-values across the window's tests."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from tracker.reports import stats
 from tracker.reports.registry import CONTINUOUS, MEDICATION_PREFIX, Factor
-from tracker.reports.series import DayRow, Series
+from tracker.reports.series import Series
 
 WINDOW_DAYS = 84
 LAGS = (0, 1)
@@ -106,49 +107,50 @@ def _rho_note(factor: Factor, rho: float | None) -> str | None:
     return note
 
 
-def _estimate(cells: list[tuple[int, bool, bool]], span: int) -> tuple[stats.Table, stats.Estimate]:
-    """cells: (day index, exposed, cramp). MH over 4-week strata, widened for persistence."""
+def _estimate(cells: list[tuple[int, bool, bool]]) -> tuple[stats.Table, stats.Estimate]:
+    """cells: (day index, exposed, cramp), in day order. MH over 4-week strata,
+    widened for persistence."""
+    return _estimate_days([i for i, _, _ in cells], [e for _, e, _ in cells], [c for _, _, c in cells])
+
+
+def _estimate_days(days: list[int], exposed: list[bool], cramps: list[bool]) -> tuple[stats.Table, stats.Estimate]:
+    """_estimate from parallel lists (day index, in order; exposed; cramp day): the
+    factor analysis makes three of these per factor, so the loops are kept lean."""
     strata: dict[int, list[int]] = {}
-    xs: list[float | None] = [None] * span
-    ys: list[float | None] = [None] * span
-    for index, exposed, cramp in cells:
-        cell = strata.setdefault(index // stats.STRATUM_DAYS, [0, 0, 0, 0])
-        cell[(0 if exposed else 2) + (0 if cramp else 1)] += 1
-        xs[index], ys[index] = float(exposed), float(cramp)
+    for index, e, c in zip(days, exposed, cramps, strict=True):
+        stratum = index // stats.STRATUM_DAYS
+        cell = strata.get(stratum)
+        if cell is None:
+            cell = strata[stratum] = [0, 0, 0, 0]
+        cell[(0 if e else 2) + (0 if c else 1)] += 1
     tables = [stats.Table(*cell) for cell in strata.values()]
     total = stats.Table(*(sum(t[i] for t in strata.values()) for i in range(4)))
     # The cramp days' persistence is taken net of the exposure (cramp day minus the
     # cramp rate of its exposure group): with no effect it is the cramp series' own,
     # but a real effect of a persistent exposure makes cramp days persist too, and
     # counting that as noise would hide the effect (power 2% → 9% in bench.stats_null).
-    rate = {True: total.a / total.exposed if total.exposed else 0.0}
-    rate[False] = total.c / total.unexposed if total.unexposed else 0.0
-    net = [None if y is None else y - rate[bool(x)] for x, y in zip(xs, ys, strict=True)]
-    inflation = stats.persistence_factor(stats.lag1_autocorrelation(xs), stats.lag1_autocorrelation(net))
+    rate_exposed = total.a / total.exposed if total.exposed else 0.0
+    rate_unexposed = total.c / total.unexposed if total.unexposed else 0.0
+    xs = [1.0 if e else 0.0 for e in exposed]
+    net = [(1.0 if c else 0.0) - (rate_exposed if e else rate_unexposed) for e, c in zip(exposed, cramps, strict=True)]
+    inflation = stats.persistence_factor(
+        stats.lag1_autocorrelation_at(days, xs), stats.lag1_autocorrelation_at(days, net)
+    )
     return total, stats.mantel_haenszel(tables, inflation=inflation)
 
 
 def _test(
-    factor: Factor, lag: int, observed: list[tuple[int, DayRow, DayRow | None, DayRow | None]], span: int
+    factor: Factor,
+    lag: int,
+    estimated: tuple[stats.Table, stats.Estimate],
+    values: list[float],
+    outcomes: list[float],
+    reverse_estimate: stats.Estimate,
 ) -> dict:
-    """`observed`: (index in the window, the day, the day before, the day after within
-    the window) for each observed day of the window."""
-    key = factor.key
-    cells, values, outcomes, reverse = [], [], [], []
-    for index, row, before, after in observed:
-        value = row.lag0(key) if lag == 0 else (before.factors.get(key) if before else None)
-        if value is not None:
-            cells.append((index, factor.exposed(value), row.cramp_day))
-            values.append(float(value))
-            outcomes.append(float(row.cramp_day))
-        # Reverse direction: does the factor follow cramp days (cramp on d, exposure on d+1)?
-        if after is not None:
-            following = after.factors.get(key)
-            if following is not None:
-                reverse.append((index, row.cramp_day, factor.exposed(following)))
-
-    table, estimate = _estimate(cells, span)
-    _reverse_table, reverse_estimate = _estimate(reverse, span)
+    """One factor at one lag: its table and estimate over the observed days where it
+    is known, the `values` and cramp `outcomes` of those days for rho, and the
+    factor's reverse check (the same at both lags)."""
+    table, estimate = estimated
     reason = stats.not_comparable_reason(table)
     if reason is None and factor.key.startswith(MEDICATION_PREFIX) and table.exposed >= DAILY_SHARE * table.n:
         # A medicine taken (nearly) every day is a change, not a day-to-day factor: the
@@ -195,22 +197,65 @@ def _test(
     }
 
 
-def factors_analyse(*, series: Series, start: dt.date, end: dt.date) -> dict:
-    """`series` must start by `start - 1 day` so lag 1 has its day before."""
+@dataclass
+class _Observed:
+    """The window's observed days as parallel lists, made once for all factors: the
+    day's index in the window, cramp day or not, where its lag-0 values are (before
+    the first cramp on a cramp day), the day before's values and the day after's."""
+
+    index: list[int]
+    cramp: list[bool]
+    lag0: list[dict]
+    lag1: list[dict | None]
+    following: list[dict | None]
+
+
+def _observed(series: Series, start: dt.date, end: dt.date) -> _Observed:
     by_day = {row.day: row for row in series.days}
     one = dt.timedelta(days=1)
-    observed = [
-        (
-            (row.day - start).days,
-            row,
-            by_day.get(row.day - one),
-            by_day.get(row.day + one) if row.day < end else None,
-        )
-        for row in series.days
-        if start <= row.day <= end and row.observed
-    ]
-    span = (end - start).days + 1
-    rows = [_test(factor, lag, observed, span) for factor in series.factors for lag in LAGS]
+    days = [row for row in series.days if start <= row.day <= end and row.observed]
+    before = [by_day.get(row.day - one) for row in days]
+    after = [by_day.get(row.day + one) if row.day < end else None for row in days]
+    return _Observed(
+        index=[(row.day - start).days for row in days],
+        cramp=[row.cramp_day for row in days],
+        lag0=[row.factors if row.factors_before is None else row.factors_before for row in days],
+        lag1=[None if row is None else row.factors for row in before],
+        following=[None if row is None else row.factors for row in after],
+    )
+
+
+def _factor_tests(factor: Factor, observed: _Observed) -> list[dict]:
+    """The factor at lag 0 and lag 1, and its reverse check (exposure on the day after
+    a cramp day), over the observed days where it is known."""
+    key, threshold, below = factor.key, factor.threshold, factor.below
+    cramp = observed.cramp
+
+    def known(sources: list[dict | None]) -> tuple[list[int], list[float]]:
+        raw = [None if source is None else source.get(key) for source in sources]
+        at = [k for k, value in enumerate(raw) if value is not None]
+        return at, [float(raw[k]) for k in at]
+
+    def exposed(values: list[float]) -> list[bool]:
+        # Factor.exposed, on the values already made floats.
+        return [v < threshold for v in values] if below else [v >= threshold for v in values]
+
+    at, values = known(observed.following)
+    reverse = _estimate_days([observed.index[k] for k in at], [cramp[k] for k in at], exposed(values))[1]
+    rows = []
+    for lag, sources in zip(LAGS, (observed.lag0, observed.lag1), strict=True):
+        at, values = known(sources)
+        cramps = [cramp[k] for k in at]
+        estimated = _estimate_days([observed.index[k] for k in at], exposed(values), cramps)
+        outcomes = [1.0 if c else 0.0 for c in cramps]
+        rows.append(_test(factor, lag, estimated, values, outcomes, reverse))
+    return rows
+
+
+def factors_analyse(*, series: Series, start: dt.date, end: dt.date) -> dict:
+    """`series` must start by `start - 1 day` so lag 1 has its day before."""
+    observed = _observed(series, start, end)
+    rows = [row for factor in series.factors for row in _factor_tests(factor, observed)]
     tested = [r for r in rows if r["_p"] is not None]
     for row, q in zip(tested, stats.benjamini_hochberg([r["_p"] for r in tested]), strict=True):
         row["q_value"] = stats.significant(q)
