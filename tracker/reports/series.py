@@ -148,15 +148,21 @@ class SeriesRows:
     window: dict | None = None
 
 
-def series_rows_fetch(*, spans: dict[int, tuple[dt.date, dt.date]]) -> dict[int, SeriesRows]:
+def series_rows_fetch(
+    *, spans: dict[int, tuple[dt.date, dt.date]], factor_spans: dict[int, tuple[dt.date, dt.date]] | None = None
+) -> dict[int, SeriesRows]:
     """Six queries whatever the number of users and days: episodes, intakes,
     activities, doses, check-ins (each grouped by user and diary day) and the waking
-    windows. `spans`: each user's first and last diary day."""
+    windows. `spans`: each user's first and last diary day; `factor_spans`, when
+    given, the part whose factors are needed: drinks and activities are read over it
+    only (the days before tell outcomes, e.g. a fixed baseline months back)."""
     asked = {user_id: (span,) for user_id, span in spans.items()}
     result = {user_id: SeriesRows() for user_id in spans}
     where = spans_q(asked)
     if where is None:
         return result
+    timed = {user_id: (span,) for user_id, span in (factor_spans or spans).items()}
+    timed_where = spans_q(timed)
     # By (day, muscle); an episode with symptoms keeps a group of its own (its instant
     # and symptoms are keys), so the red flags come from the same query.
     flagged = ~Q(symptoms=[])
@@ -179,7 +185,7 @@ def series_rows_fetch(*, spans: dict[int, tuple[dt.date, dt.date]]) -> dict[int,
     vigorous = Q(intensity=Intensity.VIGOROUS) | Q(heavy_sweating=True)
     before = _before("started_at")
     activities = (
-        Activity.objects.filter(where)
+        Activity.objects.filter(timed_where)
         .annotate(first_cramp=_first_cramp_of_the_day())
         .values("user_id", "day")
         .annotate(
@@ -201,7 +207,7 @@ def series_rows_fetch(*, spans: dict[int, tuple[dt.date, dt.date]]) -> dict[int,
     checkins = CheckIn.objects.filter(where).values("user_id", "day", *CHECKIN_COLUMNS).order_by()
     for name, rows in (
         ("episodes", episodes),
-        ("intakes", _intake_groups(asked)),
+        ("intakes", _intake_groups(timed)),
         ("activities", activities),
         ("doses", doses),
         ("checkins", checkins),
@@ -259,8 +265,12 @@ def _episode_groups(rows: list[dict]) -> tuple[list[dict], list[tuple[dt.date, l
     return list(merged.values()), [(day, symptoms) for _, day, symptoms in flagged]
 
 
-def series_assemble(*, user, start: dt.date, end: dt.date, data: SeriesRows) -> Series:
-    """One row per diary day from the user's grouped rows (no query)."""
+def series_assemble(
+    *, user, start: dt.date, end: dt.date, data: SeriesRows, factors_from: dt.date | None = None
+) -> Series:
+    """One row per diary day from the user's grouped rows (no query). Days before
+    `factors_from` get their outcomes only (no factor values, drinks or relief): the
+    rows were read with series_rows_fetch's `factor_spans` starting there."""
     episodes, flagged = _episode_groups(data.episodes)
     intakes, activities, doses, checkins = data.intakes, data.activities, data.doses, data.checkins
     schedule = waking_schedule(user, data.window)
@@ -323,6 +333,8 @@ def series_assemble(*, user, start: dt.date, end: dt.date, data: SeriesRows) -> 
         if checkin is not None and checkin.get("no_cramps") is not None:
             row.checkin_cramps = not checkin["no_cramps"]
         row.observed = row.episodes > 0 or row.checkin_cramps is not None
+        if factors_from is not None and day < factors_from:
+            continue
         agg = {table: by_table[table].get(day) for table in ("intake", "activity", "checkin", "dose")}
         agg["goal_ml"] = goal_ml
         agg["goal_share"] = 1.0

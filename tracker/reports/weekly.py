@@ -33,6 +33,8 @@ class _Week:
         self.window_start = self.window_end - dt.timedelta(days=analysis.WINDOW_DAYS - 1)
         self.series_start = min(self.window_start - dt.timedelta(days=1), self.week_start - dt.timedelta(days=56))
         self.fixed_start: tuple[str, dt.date] | None = None
+        # The factor analysis reads its window and the day before (lag 1).
+        self.factors_from = self.window_start - dt.timedelta(days=1)
 
     def plan_fixed_baseline(self, events: list[dict]) -> None:
         """The fixed baseline (the 4 weeks before the latest start at or before the
@@ -69,7 +71,12 @@ def weekly_reports_build(*, weeks: list[tuple[object, dt.date, dt.date]]) -> dic
     around_changes = fetch.cramp_days_fetch(
         spans={uid: selectors.medication_spans(p.events, today=p.today) for uid, p in plans.items()}
     )
-    rows = series_rows_fetch(spans={uid: (p.series_start, p.end) for uid, p in plans.items()})
+    rows = series_rows_fetch(
+        spans={uid: (p.series_start, p.end) for uid, p in plans.items()},
+        # Drinks and activities only over the factor window (and its day before): a
+        # fixed baseline months back needs its cramps and check-ins only.
+        factor_spans={uid: (p.factors_from, p.end) for uid, p in plans.items()},
+    )
     reminders = fetch.reminder_counts_fetch(
         bounds={uid: selectors.reminders_bounds(p.user, p.week_start, p.end) for uid, p in plans.items()}
     )
@@ -85,7 +92,7 @@ def _report(plan: _Week, around_changes, rows: SeriesRows, reminders: dict) -> d
     user, week_start, end, today = plan.user, plan.week_start, plan.end, plan.today
     cramps, answered = around_changes
     changes = selectors.medication_changes_from(plan.events, cramps=cramps, answered=answered, today=today)
-    series = series_assemble(user=user, start=plan.series_start, end=end, data=rows)
+    series = series_assemble(user=user, start=plan.series_start, end=end, data=rows, factors_from=plan.factors_from)
     week = series.between(week_start, end)
     episodes, change = selectors.week_outcomes(series, week_start, complete=plan.complete, fixed_start=plan.fixed_start)
     factors = analysis.factors_analyse(series=series, start=plan.window_start, end=plan.window_end)
