@@ -188,6 +188,7 @@ def test_red_flags_head_the_report_with_the_see_a_doctor_message(alice, alice_ap
             "kind": "symptoms",
             "group": "dehydration",
             "symptoms": ["fainting"],
+            "source": "episode",
             "message": "You logged fainting on 3 Nov 2026: that needs a doctor. "
             "Fainting, confusion or sunken eyes can mean severe dehydration — see a doctor.",
         }

@@ -285,6 +285,11 @@ class RedFlagSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["symptoms", "frequent_cramps"])
     group = serializers.CharField(required=False)
     symptoms = serializers.ListField(child=serializers.CharField())
+    source = serializers.ChoiceField(
+        choices=["episode", "checkin"],
+        required=False,
+        help_text="Where it was logged: with a cramp, or in the day's check-in (outside a cramp).",
+    )
     cramp_days = serializers.IntegerField(required=False)
     nights = serializers.IntegerField(required=False)
     message = serializers.CharField()

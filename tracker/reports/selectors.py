@@ -11,6 +11,7 @@ from accounts.models import DrugClass, Medication
 from tracker.diary import day_bounds
 from tracker.logbook.models import (
     DEHYDRATION_RED_FLAGS,
+    PREGNANCY_RED_FLAGS,
     RED_FLAG_SYMPTOMS,
     SEIZURE_RED_FLAGS,
     CheckIn,
@@ -70,6 +71,11 @@ RED_FLAG_GROUPS = [
         "Fainting, confusion or sunken eyes can mean severe dehydration — see a doctor.",
     ),
     (
+        "pregnancy",
+        PREGNANCY_RED_FLAGS,
+        "In pregnancy, high blood pressure or swelling needs checking promptly — see a doctor or your maternity care.",
+    ),
+    (
         "circulation",
         {"swelling", "redness", "numbness"},
         "These can point to a circulation or nerve problem — see a doctor.",
@@ -79,9 +85,9 @@ PREGNANCY_REASON = "In pregnancy, swelling with cramps needs checking — see a 
 
 
 def _red_flag_entries(day: dt.date, symptoms: list[str], *, pregnant: bool, checkin: bool = False) -> list[dict]:
-    """Every flag an episode earned, one entry per kind: "You logged X on <date>: that
-    needs a doctor." A symptom outside the known groups that the logbook marks as a
-    red flag is still reported."""
+    """Every flag an episode (or a check-in's red-flag answers) earned, one entry per
+    kind: "You logged X on <date>: that needs a doctor." A symptom outside the known
+    groups that the logbook marks as a red flag is still reported."""
     entries, seen = [], set()
     present = list(dict.fromkeys(symptoms))
     for kind, members, reason in RED_FLAG_GROUPS:
@@ -100,6 +106,8 @@ def _red_flag_entries(day: dt.date, symptoms: list[str], *, pregnant: bool, chec
             "kind": "symptoms",
             "group": kind,
             "symptoms": hit,
+            # A check-in's flags happened on the day, outside any logged cramp.
+            "source": "checkin" if checkin else "episode",
             "message": f"You logged {_labels(hit)} on {_date(day)}: that needs a doctor. {reason}",
         }
         for kind, hit, reason in entries
@@ -109,13 +117,11 @@ def _red_flag_entries(day: dt.date, symptoms: list[str], *, pregnant: bool, chec
 def red_flags(
     *, user, start: dt.date, end: dt.date, days: list[DayRow] | None = None, recent: list[DayRow] | None = None
 ) -> list[dict]:
-    """Red flags logged in the range, in the order logged, every flag each episode (or
-    check-in, from `days`) earned; "cramps often or every night" first when `recent`
-    (the days ending with the last day to judge) show it. One query."""
+    """Red flags logged in the range, by diary day (a day's cramps in the order logged,
+    then its check-in), every flag each episode or check-in (from `days`) earned;
+    "cramps often or every night" first when `recent` (the days ending with the last
+    day to judge) show it. One query."""
     flags = []
-    frequent = outcomes.frequent_cramps(recent) if recent else None
-    if frequent:
-        flags.append(frequent)
     rows = (
         Episode.objects.for_user(user)
         .filter(day__gte=start, day__lte=end)
@@ -129,7 +135,9 @@ def red_flags(
     for row in days or []:
         if start <= row.day <= end and row.checkin_flags:
             flags.extend(_red_flag_entries(row.day, row.checkin_flags, pregnant=pregnant, checkin=True))
-    return flags
+    flags.sort(key=lambda flag: flag["day"])  # stable: within a day, the order above
+    frequent = outcomes.frequent_cramps(recent) if recent else None
+    return [frequent, *flags] if frequent else flags
 
 
 SETTLE_IN_DAYS = 7
