@@ -75,3 +75,9 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
     if n == 0:
         return f"no {plural or singular + 's'}"
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def listing(words: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    words = list(words)
+    return words[0] if len(words) < 2 else ", ".join(words[:-1]) + " and " + words[-1]

@@ -350,7 +350,9 @@ def test_medication_before_after_is_per_logged_day_after_a_settle_in_with_an_exa
     for day in [*cramps_before, *settle, *cramps_after]:
         EpisodeFactory(user=alice, started_at=local(alice, day.year, day.month, day.day, 20, 0))
 
-    change = weekly(alice_api, "2026-W45")["medication_changes"][0]
+    # The week under way (9–15 Nov) covers the last day after, 9 Nov; the report of the
+    # week before ends on 8 Nov and so stops a day short of it.
+    change = weekly(alice_api, "2026-W46")["medication_changes"][0]
     assert (change["before_cramps"], change["before_logged_days"]) == (8, 28)
     assert (change["after_cramps"], change["after_logged_days"]) == (2, 28)
     assert change["before_per_week"] == 2.0 and change["after_per_week"] == 0.5

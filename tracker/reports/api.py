@@ -295,6 +295,14 @@ class RedFlagSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class MedicineSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    drug_class = serializers.CharField()
+    started_on = serializers.DateField(allow_null=True)
+    stopped_on = serializers.DateField(allow_null=True, help_text="Null when not stopped by the end of the week.")
+    taking = serializers.BooleanField(help_text="Still taken at the end of the week.")
+
+
 class MedicationChangeSerializer(serializers.Serializer):
     medication = serializers.CharField()
     drug_class = serializers.CharField()
@@ -358,6 +366,9 @@ class WeeklyResponseSerializer(serializers.Serializer):
     context = ContextSerializer(many=True)
     red_flags = RedFlagSerializer(many=True)
     medication_changes = MedicationChangeSerializer(many=True)
+    medicines = MedicineSerializer(
+        many=True, help_text="Your medicines as they stood at the end of the week (a later start or stop is left out)."
+    )
     reminders = RemindersSerializer()
 
 
