@@ -456,7 +456,7 @@ class CheckInForm(UserForm):
             "loss_of_consciousness": "Lost consciousness",
             "whole_body_convulsions": "Whole-body convulsions (a fit)",
             "high_blood_pressure_in_pregnancy": "High blood pressure (pregnant)",
-            "swelling_in_pregnancy": "Swelling of face, hands or legs (pregnant)",
+            "swelling_in_pregnancy": "Swelling (pregnant)",
         }
 
     field_order = ["cramps", *Meta.fields]
