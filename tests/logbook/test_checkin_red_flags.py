@@ -239,3 +239,11 @@ def test_an_everyday_checkin_is_unchanged_by_the_red_flags(bob_client, bob):
     checkin = CheckIn.objects.get(user=bob)
     assert checkin.red_flags == [] and checkin.no_cramps is True
     assert json.loads(json.dumps([getattr(checkin, f) for f in FLAGS])) == [False] * 7
+
+
+def test_history_marks_a_checkin_with_a_red_flag_see_a_doctor(bob_client, bob):
+    CheckInFactory(user=bob, day=MON, no_cramps=True, confusion=True)
+    CheckInFactory(user=bob, day=MON - dt.timedelta(days=1), no_cramps=True)
+    lines = [line for line in bob_client.get(reverse("history")).content.decode().splitlines() if "Checked in" in line]
+    assert len(lines) == 2
+    assert [("see a doctor" in line) for line in lines] == [True, False]
