@@ -143,3 +143,22 @@ def test_last_nights_cramp_logged_offline_keeps_its_time_and_details(carl_page, 
     assert episode.started_at == expected
     assert (episode.muscle, episode.side, episode.severity) == ("calf", "left", 7)
     assert (episode.duration_seconds, episode.sleep_disturbed, episode.at_night) == (420, True, True)
+
+
+def test_earlier_tonight_offline_after_midnight_is_the_evening_before(carl_page, ny_context, carl):  # noqa: F811
+    # At 01:00 on 10 November in New York, "earlier tonight at 23:45" is 9 November.
+    page = carl_page
+    page.goto("/cramp/")
+    wait_for_worker(page)
+    page.clock.set_fixed_time(dt.datetime(2026, 11, 10, 1, 0, tzinfo=NEW_YORK))
+    ny_context.set_offline(True)
+    page.goto("/cramp/")
+    page.get_by_text("Earlier tonight", exact=True).click()
+    page.get_by_label("At about").fill("23:45")
+    page.get_by_text("Foot", exact=True).click()
+    page.get_by_role("button", name="Severity 4, save").click()
+    expect(saved_offline(page)).to_contain_text("a cramp (foot, severity 4)")
+    ny_context.set_offline(False)
+    expect(page.get_by_text("Synced 1 entry saved on this phone.")).to_be_visible()
+    episode = Episode.objects.for_user(carl).get()
+    assert episode.started_at == dt.datetime(2026, 11, 9, 23, 45, tzinfo=NEW_YORK)
