@@ -62,6 +62,52 @@
     return day.toISOString().slice(0, 10);
   }
 
+  // Wall time on a local date in the user's zone -> the instant (ms). The zone's offset
+  // is read at the first guess and again at the result, which settles DST changes.
+  function zoneOffset(ms) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: config.timezone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+    }).formatToParts(new Date(ms)).forEach(function (p) { parts[p.type] = p.value; });
+    return Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second) - ms;
+  }
+  function localInstant(date, hhmm) {
+    var d = date.split("-"), t = hhmm.split(":");
+    var wall = Date.UTC(+d[0], +d[1] - 1, +d[2], +t[0], +t[1]);
+    var guess = wall - zoneOffset(wall);
+    return wall - zoneOffset(guess);
+  }
+  function localDate(ms) {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: config.timezone }).format(new Date(ms));
+  }
+  function addDays(date, n) {
+    var d = new Date(date + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  }
+
+  // The quick cramp logger's "when", as the server's QuickCrampForm.started_at reads it:
+  // earlier tonight is the latest past occurrence of that wall time; last night is that
+  // wall time inside the sleep window that ended most recently.
+  function crampStart(when, atTime, nowMs) {
+    if (!when || when === "now" || !atTime) return nowMs;
+    var today = localDate(nowMs);
+    if (when === "tonight") {
+      var at = localInstant(today, atTime);
+      return at > nowMs ? localInstant(addDays(today, -1), atTime) : at;
+    }
+    var start = config.sleep_starts_at, end = config.sleep_ends_at;
+    for (var back = 0; back < 3; back++) {
+      var endDate = addDays(today, -back);
+      if (localInstant(endDate, end) <= nowMs) {
+        var startDate = start < end ? endDate : addDays(endDate, -1);
+        return localInstant(atTime < start ? addDays(startDate, 1) : startDate, atTime);
+      }
+    }
+    return nowMs;
+  }
+
   function toMl(amount) {
     return Math.round(config.units === "us" ? amount * ML_PER_US_FL_OZ : amount);
   }
@@ -99,8 +145,18 @@
     }
     if (path === URLS.cramp) {
       if (!data.get("muscle") || !data.has("severity")) return null;
-      return { kind: "episode", url: API + "episodes/",
-               body: { started_at: now, duration_seconds: 60, muscle: data.get("muscle"), severity: parseInt(data.get("severity"), 10) },
+      var when = data.get("when"), atTime = data.get("at_time");
+      if ((when === "tonight" || when === "last_night") && !atTime) return null;
+      var durations = config.cramp_durations || {};
+      var body = {
+        started_at: new Date(crampStart(when, atTime, Date.now())).toISOString(),
+        duration_seconds: durations[data.get("duration") || "short"] || durations.short,
+        muscle: data.get("muscle"),
+        side: data.get("side") || "none",
+        severity: parseInt(data.get("severity"), 10),
+        sleep_disturbed: data.get("woke") === "on"
+      };
+      return { kind: "episode", url: API + "episodes/", body: body,
                text: "a cramp (" + data.get("muscle") + ", severity " + data.get("severity") + ")" };
     }
     if (path === URLS.checkin) {

@@ -80,3 +80,9 @@ def names_where(rows, key: str) -> str:
     """{{ medicines|names_where:"taking" }} → "A, B and C": the rows whose `key` is true."""
     names = [row["name"] for row in rows or [] if row.get(key)]
     return human.listing(names) if names else ""
+
+
+@register.filter
+def change(pct):
+    """{{ -71.4|change }} → "71% fewer"."""
+    return human.change(None if pct is None or pct == "" else float(pct))
