@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.pwa.test_install import wait_for_worker
+from tests.pwa.test_push_actions import until
 from tests.web.conftest import log_in
 from tests.web.test_night_browser import NEW_YORK, carl, carl_page, ny_context, ny_page  # noqa: F401 - fixtures
 from tracker.logbook.models import CheckIn, Episode, Intake
@@ -162,3 +163,38 @@ def test_earlier_tonight_offline_after_midnight_is_the_evening_before(carl_page,
     expect(page.get_by_text("Synced 1 entry saved on this phone.")).to_be_visible()
     episode = Episode.objects.for_user(carl).get()
     assert episode.started_at == dt.datetime(2026, 11, 9, 23, 45, tzinfo=NEW_YORK)
+
+
+def test_the_service_worker_sends_the_queue_with_the_app_closed(alice_page, browser_context, live_server, alice):
+    # A drink logged offline, then the app closed: when the connection returns the
+    # browser wakes the service worker (background sync), which sends it alone.
+    page = alice_page
+    page.goto("/")
+    wait_for_worker(page)
+    browser_context.set_offline(True)
+    page.goto("/")
+    page.get_by_role("button", name="Glass").click()
+    expect(saved_offline(page)).to_contain_text("250 ml of water")
+    page.goto("about:blank")  # the app is closed: no page of it runs
+    assert not Intake.objects.for_user(alice).exists()
+
+    # The connection returns; the browser wakes the worker with a sync event (DevTools
+    # sends it here: headless Chromium's own network watch does not see the emulation).
+    browser_context.set_offline(False)
+    cdp = browser_context.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    live = lambda: [r for r in registrations if not r["isDeleted"] and r["scopeURL"].startswith(live_server.url)]  # noqa: E731
+    assert until(page, lambda: live(), timeout=20)
+    registration_id = live()[-1]["registrationId"]
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {"origin": live_server.url, "registrationId": registration_id, "tag": "offline-queue", "lastChance": False},
+    )
+    assert until(page, lambda: Intake.objects.for_user(alice).exists(), timeout=15)
+    intake = Intake.objects.for_user(alice).get()
+    assert (intake.volume_ml, intake.beverage) == (250, "water")
+    page.goto("/")
+    assert page.evaluate(READ_QUEUE) == []
+    assert Intake.objects.for_user(alice).count() == 1
