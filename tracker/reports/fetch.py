@@ -69,11 +69,11 @@ def spans_sql(spans: dict[int, tuple[Span, ...]], alias: str) -> tuple[str, list
 
 
 def medications_fetch(*, user_ids: Iterable[int]) -> dict[int, list[dict]]:
-    """Each user's medicines and supplements with a start or stop date. One query."""
+    """Each user's medicines and supplements, by name. One query."""
     result: dict[int, list[dict]] = {user_id: [] for user_id in user_ids}
     rows = (
         Medication.objects.filter(user_id__in=list(result))
-        .filter(Q(started_on__isnull=False) | Q(stopped_on__isnull=False))
+        .order_by("name", "id")
         .values("user_id", "id", "name", "drug_class", "started_on", "stopped_on")
     )
     for row in rows:

@@ -25,6 +25,7 @@ class _Week:
     week_start: dt.date
     today: dt.date
     events: list[dict] = field(default_factory=list)
+    meds: list[dict] = field(default_factory=list)
 
     def __post_init__(self):
         self.end = self.week_start + dt.timedelta(days=6)
@@ -36,10 +37,14 @@ class _Week:
         # The factor analysis reads its window and the day before (lag 1).
         self.factors_from = self.window_start - dt.timedelta(days=1)
 
-    def plan_fixed_baseline(self, events: list[dict]) -> None:
-        """The fixed baseline (the 4 weeks before the latest start at or before the
-        week, within a year) widens the series back to it."""
-        self.events = events
+    def plan_medicines(self, meds: list[dict]) -> None:
+        """The medicines as the week ended (a past week's report shows neither later
+        starts nor later stops), their changes, and the fixed baseline (the 4 weeks
+        before the latest start at or before the week, within a year), which widens
+        the series back to it."""
+        self.as_of = min(self.end, self.today)
+        self.meds = selectors.medicines_as_of(meds, as_of=self.as_of)
+        self.events = events = selectors.medication_events(self.meds, as_of=self.as_of)
         starts = [{"change": e["change"], "on": e["on"].isoformat(), "medication": e["med"]["name"]} for e in events]
         fixed = selectors.fixed_baseline_start(starts, self.week_start)
         reach = self.week_start - dt.timedelta(days=FIXED_BASELINE_REACH_DAYS)
@@ -64,12 +69,12 @@ def weekly_reports_build(*, weeks: list[tuple[object, dt.date, dt.date]]) -> dic
     meds = fetch.medications_fetch(user_ids=list(plans))
     for user_id, plan in list(plans.items()):
         try:
-            plan.plan_fixed_baseline(selectors.medication_events(meds[user_id], today=plan.today))
+            plan.plan_medicines(meds[user_id])
         except Exception as error:
             results[user_id] = error
             del plans[user_id]
     around_changes = fetch.cramp_days_fetch(
-        spans={uid: selectors.medication_spans(p.events, today=p.today) for uid, p in plans.items()}
+        spans={uid: selectors.medication_spans(p.events, as_of=p.as_of) for uid, p in plans.items()}
     )
     rows = series_rows_fetch(
         spans={uid: (p.series_start, p.end) for uid, p in plans.items()},
@@ -91,7 +96,10 @@ def weekly_reports_build(*, weeks: list[tuple[object, dt.date, dt.date]]) -> dic
 def _report(plan: _Week, around_changes, rows: SeriesRows, reminders: dict) -> dict:
     user, week_start, end, today = plan.user, plan.week_start, plan.end, plan.today
     cramps, answered = around_changes
-    changes = selectors.medication_changes_from(plan.events, cramps=cramps, answered=answered, today=today)
+    medication = selectors.medication_picture_from(
+        plan.meds, plan.events, cramps=cramps, answered=answered, as_of=plan.as_of
+    )
+    changes = medication["changes"]
     series = series_assemble(user=user, start=plan.series_start, end=end, data=rows, factors_from=plan.factors_from)
     week = series.between(week_start, end)
     episodes, change = selectors.week_outcomes(series, week_start, complete=plan.complete, fixed_start=plan.fixed_start)
@@ -124,5 +132,6 @@ def _report(plan: _Week, around_changes, rows: SeriesRows, reminders: dict) -> d
             episodes=series.flagged,
         ),
         "medication_changes": changes,
+        "medicines": medication["medicines"],
         "reminders": reminders,
     }
