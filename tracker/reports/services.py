@@ -10,6 +10,7 @@ from functools import reduce
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection
 from django.db.models import Case, F, JSONField, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -74,8 +75,7 @@ def weekly_snapshot_get(*, user, week_start: dt.date) -> WeeklySnapshot:
         return snapshot
     if snapshot is None:
         snapshot = WeeklySnapshot(user=user, week_start=week_start, stale=True, generated_at=timezone.now())
-        # One INSERT, no transaction; a concurrent first read inserts the same row once.
-        WeeklySnapshot.objects.bulk_create([snapshot], ignore_conflicts=True)
+        _snapshots_insert([snapshot])
     version = snapshot.version
     data = weekly_report_build(user=user, week_start=week_start, today=today)
     now = timezone.now()
@@ -86,6 +86,22 @@ def weekly_snapshot_get(*, user, week_start: dt.date) -> WeeklySnapshot:
     return snapshot
 
 
+def _snapshots_insert(snapshots: list[WeeklySnapshot]) -> None:
+    """One INSERT of empty stale rows, no transaction around it (bulk_create would add
+    BEGIN and COMMIT); a concurrent first read inserts the same row once."""
+    table = WeeklySnapshot._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(snapshots))
+    params = []
+    for s in snapshots:
+        params += [s.user_id, s.week_start, "{}", True, 0, s.generated_at]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, week_start, data, stale, version, generated_at) VALUES {values} "  # noqa: S608
+            "ON CONFLICT (user_id, week_start) DO NOTHING",
+            params,
+        )
+
+
 def weekly_snapshots_get(*, weeks: list[tuple[object, dt.date]]) -> dict[int, WeeklySnapshot | Exception]:
     """weekly_snapshot_get for a chunk of (user, week start), one week per user: each
     user's snapshot, or the exception building it raised (the others are built and
@@ -93,9 +109,16 @@ def weekly_snapshots_get(*, weeks: list[tuple[object, dt.date]]) -> dict[int, We
     read of the snapshots, one INSERT of the missing, the build's nine, one UPDATE."""
     users = {user.pk: user for user, _ in weeks}
     wanted = {user.pk: week_start for user, week_start in weeks}
+    result: dict[int, WeeklySnapshot | Exception] = {}
+    today = {}
+    for user_id, user in users.items():
+        try:
+            today[user_id] = user_today(user)
+        except Exception as error:  # e.g. a stored zone this server does not know
+            result[user_id] = error
+            del wanted[user_id]
     if not wanted:
-        return {}
-    today = {user_id: user_today(user) for user_id, user in users.items()}
+        return result
     by_week: dict[dt.date, list[int]] = {}
     for user_id, week_start in wanted.items():
         by_week.setdefault(week_start, []).append(user_id)
@@ -103,7 +126,6 @@ def weekly_snapshots_get(*, weeks: list[tuple[object, dt.date]]) -> dict[int, We
         s.user_id: s
         for s in WeeklySnapshot.objects.filter(_any(Q(user_id__in=ids, week_start=w) for w, ids in by_week.items()))
     }
-    result: dict[int, WeeklySnapshot | Exception] = {}
     to_build: dict[int, WeeklySnapshot] = {}
     now = timezone.now()
     for user_id, week_start in wanted.items():
@@ -117,7 +139,7 @@ def weekly_snapshots_get(*, weeks: list[tuple[object, dt.date]]) -> dict[int, We
     missing = [s for user_id, s in to_build.items() if user_id not in found]
     if missing:
         # The rows exist (stale) before the build reads anything, as weekly_snapshot_get.
-        WeeklySnapshot.objects.bulk_create(missing, ignore_conflicts=True)
+        _snapshots_insert(missing)
     built = weekly_reports_build(weeks=[(users[uid], wanted[uid], today[uid]) for uid in to_build])
     saves = {}
     for user_id, data in built.items():

@@ -36,6 +36,7 @@ class _Week:
         self.fixed_start: tuple[str, dt.date] | None = None
         # The factor analysis reads its window and the day before (lag 1).
         self.factors_from = self.window_start - dt.timedelta(days=1)
+        self.reminders_bounds = selectors.reminders_bounds(self.user, self.week_start, self.end)
 
     def plan_medicines(self, meds: list[dict]) -> None:
         """The medicines as the week ended (a past week's report shows neither later
@@ -45,6 +46,7 @@ class _Week:
         self.as_of = min(self.end, self.today)
         self.meds = selectors.medicines_as_of(meds, as_of=self.as_of)
         self.events = events = selectors.medication_events(self.meds, as_of=self.as_of)
+        self.medication_spans = selectors.medication_spans(events, as_of=self.as_of)
         starts = [{"change": e["change"], "on": e["on"].isoformat(), "medication": e["med"]["name"]} for e in events]
         fixed = selectors.fixed_baseline_start(starts, self.week_start)
         reach = self.week_start - dt.timedelta(days=FIXED_BASELINE_REACH_DAYS)
@@ -73,18 +75,14 @@ def weekly_reports_build(*, weeks: list[tuple[object, dt.date, dt.date]]) -> dic
         except Exception as error:
             results[user_id] = error
             del plans[user_id]
-    around_changes = fetch.cramp_days_fetch(
-        spans={uid: selectors.medication_spans(p.events, as_of=p.as_of) for uid, p in plans.items()}
-    )
+    around_changes = fetch.cramp_days_fetch(spans={uid: p.medication_spans for uid, p in plans.items()})
     rows = series_rows_fetch(
         spans={uid: (p.series_start, p.end) for uid, p in plans.items()},
         # Drinks and activities only over the factor window (and its day before): a
         # fixed baseline months back needs its cramps and check-ins only.
         factor_spans={uid: (p.factors_from, p.end) for uid, p in plans.items()},
     )
-    reminders = fetch.reminder_counts_fetch(
-        bounds={uid: selectors.reminders_bounds(p.user, p.week_start, p.end) for uid, p in plans.items()}
-    )
+    reminders = fetch.reminder_counts_fetch(bounds={uid: p.reminders_bounds for uid, p in plans.items()})
     for user_id, plan in plans.items():
         try:
             results[user_id] = _report(plan, around_changes[user_id], rows[user_id], reminders[user_id])
