@@ -125,6 +125,8 @@ def _estimate_days(days: list[int], exposed: list[bool], cramps: list[bool]) -> 
         cell[(0 if e else 2) + (0 if c else 1)] += 1
     tables = [stats.Table(*cell) for cell in strata.values()]
     total = stats.Table(*(sum(t[i] for t in strata.values()) for i in range(4)))
+    if stats.mantel_haenszel_undefined(tables):
+        return total, stats.UNDEFINED  # the persistence would change nothing
     # The cramp days' persistence is taken net of the exposure (cramp day minus the
     # cramp rate of its exposure group): with no effect it is the cramp series' own,
     # but a real effect of a persistent exposure makes cramp days persist too, and

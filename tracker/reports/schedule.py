@@ -38,9 +38,11 @@ log = logging.getLogger(__name__)
 SEND_TIME = dt.time(7, 0)
 CLAIM_BATCH = 1000
 PUBLISH_BATCH = 5000
-PUBLISH_CHUNK = 100
-# Longer than a chunk takes (100 builds, a few seconds, plus emails); after it a later
-# sweep publishes again.
+# A chunk's snapshots are built with a constant number of queries (services.
+# weekly_snapshots_get), so bigger chunks spread those over more users; 200 builds take
+# a few seconds, plus each email.
+PUBLISH_CHUNK = 200
+# Longer than a chunk takes; after it a later sweep publishes the chunk again.
 LEASE = dt.timedelta(minutes=20)
 MAX_ATTEMPTS = 5
 BACKOFF = dt.timedelta(minutes=15)

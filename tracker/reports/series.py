@@ -319,6 +319,8 @@ def series_assemble(
         named_medicine_factor(med_id, names[med_id][0]) for ids in per_class.values() if len(ids) > 1 for med_id in ids
     ]
 
+    empty_day = {"intake": None, "activity": None, "checkin": None, "dose": None, "goal_ml": goal_ml, "goal_share": 1.0}
+    empty_factors = {f.key: f.value(empty_day) for f in factors}
     for day, row in rows.items():
         intake = by_table["intake"].get(day)
         checkin = by_table["checkin"].get(day)
@@ -336,9 +338,14 @@ def series_assemble(
         if factors_from is not None and day < factors_from:
             continue
         agg = {table: by_table[table].get(day) for table in ("intake", "activity", "checkin", "dose")}
-        agg["goal_ml"] = goal_ml
-        agg["goal_share"] = 1.0
-        row.factors = {f.key: f.value(agg) for f in factors}
+        if all(value is None for value in agg.values()):
+            # Nothing logged that day but perhaps a cramp: the values of an empty day,
+            # computed once (most days of a light diary).
+            row.factors = dict(empty_factors)
+        else:
+            agg["goal_ml"] = goal_ml
+            agg["goal_share"] = 1.0
+            row.factors = {f.key: f.value(agg) for f in factors}
         if row.first_cramp is None:
             continue
         # Lag 0 on a cramp day: only what came before the first cramp, against the

@@ -260,15 +260,23 @@ class Estimate:
 UNDEFINED = Estimate(None, None, None, None)
 
 
+def mantel_haenszel_undefined(strata: Sequence[Table]) -> bool:
+    """No stratum with both exposed and unexposed days, or no cramp (or only cramps) in
+    those: mantel_haenszel is UNDEFINED whatever the inflation (the analysis then skips
+    computing it)."""
+    strata = [t for t in strata if t.exposed and t.unexposed]
+    return not strata or not any(t.cramp_days for t in strata) or all(t.cramp_days == t.n for t in strata)
+
+
 def mantel_haenszel(strata: Sequence[Table], *, inflation: float = 1.0, z: float = Z_95) -> Estimate:
     """The Mantel–Haenszel risk ratio over strata with the Greenland–Robins variance of
     its log, multiplied by `inflation`; the 95% CI and the two-sided Wald p come from
     that one variance, so they never disagree. With one stratum and inflation 1 it is
     the Katz interval. When no stratum has a case on one side, 0.5 is added to every
     cell (as Katz). Undefined (None) without both exposed and unexposed days and a cramp."""
-    strata = [t for t in strata if t.exposed and t.unexposed]
-    if not strata or not any(t.cramp_days for t in strata) or all(t.cramp_days == t.n for t in strata):
+    if mantel_haenszel_undefined(strata):
         return UNDEFINED
+    strata = [t for t in strata if t.exposed and t.unexposed]
 
     def sums(tables):
         r = s = v = 0.0
