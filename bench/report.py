@@ -14,9 +14,8 @@ Exits non-zero when a count check fails: rows in SQL not as generated, a weekly
 first build over 12 queries or not the same for a light user, a chunk whose query
 count grows with its users, a snapshot not built or a report still owed. A missed
 time target is printed with its ratio; BENCH_REPORT_STRICT=1 makes it fail too.
-Runs in its own database (DATABASE_URL's name + "_bench_reports", created if
-missing) and its own broker queue. BENCH_REPORT_USERS sets the user count (10000),
-BENCH_REPORT_HEAVY_EVERY how often one is heavy (every 20th).
+Own database (DATABASE_URL's name + "_bench_reports") and broker queue.
+BENCH_REPORT_USERS: the user count (10000); BENCH_REPORT_HEAVY_EVERY: every n-th is heavy (20).
 """
 
 import datetime as dt
