@@ -8,8 +8,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, Count, F, Max, Min, OuterRef, Q, Subquery, Sum, When
+from django.db.models import Case, Count, F, Max, Min, Q, Sum, When
 
+from accounts.models import Medication
 from reminders.models import Plan
 from reminders.slots import Schedule, window_share
 from tracker.diary import local_to_utc
@@ -120,21 +121,6 @@ def _days(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def _first_cramp_of_the_day():
-    """The day's first logged cramp, per row of a diary table (NULL on a cramp-free day):
-    a timed entry counts as exposure only before it (design §6, timing)."""
-    first = (
-        Episode.objects.filter(user=OuterRef("user"), day=OuterRef("day"))
-        .order_by("started_at")
-        .values("started_at")[:1]
-    )
-    return Subquery(first)
-
-
-def _before(instant: str) -> Q:
-    return Q(first_cramp__isnull=True) | Q(**{f"{instant}__lt": F("first_cramp")})
-
-
 @dataclass
 class SeriesRows:
     """One user's grouped rows over a series span, as series_rows_fetch reads them."""
@@ -162,7 +148,6 @@ def series_rows_fetch(
     if where is None:
         return result
     timed = {user_id: (span,) for user_id, span in (factor_spans or spans).items()}
-    timed_where = spans_q(timed)
     # By (day, muscle); an episode with symptoms keeps a group of its own (its instant
     # and symptoms are keys), so the red flags come from the same query.
     flagged = ~Q(symptoms=[])
@@ -182,34 +167,12 @@ def series_rows_fetch(
         )
         .order_by()
     )
-    vigorous = Q(intensity=Intensity.VIGOROUS) | Q(heavy_sweating=True)
-    before = _before("started_at")
-    activities = (
-        Activity.objects.filter(timed_where)
-        .annotate(first_cramp=_first_cramp_of_the_day())
-        .values("user_id", "day")
-        .annotate(
-            minutes_before=Sum("duration_minutes", filter=before),
-            vigorous_before=Count("id", filter=vigorous & before),
-            minutes=Sum("duration_minutes"),
-            vigorous=Count("id", filter=vigorous),
-        )
-        .order_by()
-    )
-    before = _before("taken_at")
-    doses = (
-        Dose.objects.filter(where)
-        .annotate(first_cramp=_first_cramp_of_the_day())
-        .values("user_id", "day", "medication_id", "medication__name", "medication__drug_class")
-        .annotate(n=Count("id"), before=Count("id", filter=before))
-        .order_by()
-    )
     checkins = CheckIn.objects.filter(where).values("user_id", "day", *CHECKIN_COLUMNS).order_by()
     for name, rows in (
         ("episodes", episodes),
         ("intakes", _intake_groups(timed)),
-        ("activities", activities),
-        ("doses", doses),
+        ("activities", _activity_groups(timed)),
+        ("doses", _dose_groups(asked)),
         ("checkins", checkins),
     ):
         for row in rows:
@@ -384,38 +347,52 @@ def series_assemble(
 _INTAKE_SUMS = ("drinks", "fluid_ml", "effective_ml", "alcohol_units", "electrolyte_drinks")
 
 
+# A timed entry counts as exposure only before the day's first logged cramp (design §6,
+# timing): each timed table is joined once per day to the day's first cramp, a CTE over
+# the episodes. Plain SQL because the ORM cannot join two tables without a relation; a
+# correlated subquery per row was tried and, with table statistics, PostgreSQL walked a
+# heavy user's years of cramps once per dose (126 ms). The same SQL runs on PostgreSQL
+# and SQLite (MATERIALIZED: PostgreSQL 12+, SQLite 3.35+).
+_BEFORE = "CASE WHEN f.at IS NULL OR {instant} < f.at THEN 1 ELSE 0 END"
+
+
+def _first_cramp_cte(spans) -> tuple[str, list]:
+    where, params = spans_sql(spans, "e")
+    sql = f"""WITH first_cramp AS MATERIALIZED (
+            SELECT e.user_id, e.day, MIN(e.started_at) AS at FROM {Episode._meta.db_table} e
+            WHERE {where} GROUP BY e.user_id, e.day
+        )"""  # noqa: S608 - the table name from the model; every value is a parameter
+    return sql, params
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _date(day) -> dt.date:
+    return day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+
+
 def _intake_groups(spans: dict[int, tuple[tuple[dt.date, dt.date], ...]]) -> list[dict]:
-    """Intakes summed per (user, diary day, before the day's first cramp or not).
-    Intakes are the big table (dozens a day), so the day's first cramp is joined once
-    per day (a CTE over the episodes) rather than looked up by a subquery for every
-    drink; plain SQL because the ORM cannot join two tables without a relation. The
-    same SQL runs on PostgreSQL and SQLite."""
-    intake, episode = Intake._meta.db_table, Episode._meta.db_table
+    """Intakes summed per (user, diary day, before the day's first cramp or not)."""
+    cte, cte_params = _first_cramp_cte(spans)
+    where, params = spans_sql(spans, "i")
     marks = ", ".join(["%s"] * len(ELECTROLYTE_BEVERAGES))
-    episodes_where, episodes_params = spans_sql(spans, "e")
-    intakes_where, intakes_params = spans_sql(spans, "i")
-    before = "CASE WHEN f.at IS NULL OR i.taken_at < f.at THEN 1 ELSE 0 END"
-    # MATERIALIZED: the first cramps are computed once even when the planner's row
-    # estimates are off (fresh tables); PostgreSQL 12+ and SQLite 3.35+.
-    sql = f"""
-        WITH first_cramp AS MATERIALIZED (
-            SELECT e.user_id, e.day, MIN(e.started_at) AS at FROM {episode} e
-            WHERE {episodes_where} GROUP BY e.user_id, e.day
-        )
+    before = _BEFORE.format(instant="i.taken_at")
+    sql = f"""{cte}
         SELECT i.user_id, i.day, {before} AS before,
                COUNT(*), SUM(i.volume_ml), SUM(i.effective_ml), SUM(i.alcohol_units),
                SUM(CASE WHEN i.beverage IN ({marks}) THEN 1 ELSE 0 END)
-        FROM {intake} i LEFT JOIN first_cramp f ON f.user_id = i.user_id AND f.day = i.day
-        WHERE {intakes_where}
+        FROM {Intake._meta.db_table} i LEFT JOIN first_cramp f ON f.user_id = i.user_id AND f.day = i.day
+        WHERE {where}
         GROUP BY i.user_id, i.day, {before}
     """  # noqa: S608 - table names from the models; every value is a parameter
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*episodes_params, *ELECTROLYTE_BEVERAGES, *intakes_params])
-        rows = cursor.fetchall()
     return [
         {
             "user_id": user_id,
-            "day": day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)),
+            "day": _date(day),
             "before": bool(before),
             "drinks": drinks,
             "fluid_ml": fluid or 0,
@@ -423,7 +400,69 @@ def _intake_groups(spans: dict[int, tuple[tuple[dt.date, dt.date], ...]]) -> lis
             "alcohol_units": alcohol or 0,
             "electrolyte_drinks": electrolyte or 0,
         }
-        for user_id, day, before, drinks, fluid, effective, alcohol, electrolyte in rows
+        for user_id, day, before, drinks, fluid, effective, alcohol, electrolyte in _fetch(
+            sql, [*cte_params, *ELECTROLYTE_BEVERAGES, *params]
+        )
+    ]
+
+
+def _activity_groups(spans) -> list[dict]:
+    """Activities per (user, diary day): minutes and vigorous ones (vigorous intensity
+    or heavy sweating), in all and before the day's first cramp."""
+    cte, cte_params = _first_cramp_cte(spans)
+    where, params = spans_sql(spans, "a")
+    before = _BEFORE.format(instant="a.started_at")
+    vigorous = "(a.intensity = %s OR a.heavy_sweating = %s)"
+    sql = f"""{cte}
+        SELECT a.user_id, a.day,
+               SUM(CASE WHEN {before} = 1 THEN a.duration_minutes END),
+               COUNT(CASE WHEN {vigorous} AND {before} = 1 THEN 1 END),
+               SUM(a.duration_minutes),
+               COUNT(CASE WHEN {vigorous} THEN 1 END)
+        FROM {Activity._meta.db_table} a LEFT JOIN first_cramp f ON f.user_id = a.user_id AND f.day = a.day
+        WHERE {where}
+        GROUP BY a.user_id, a.day
+    """  # noqa: S608 - table names from the models; every value is a parameter
+    flags = [Intensity.VIGOROUS, True]
+    rows = _fetch(sql, [*cte_params, *flags, *flags, *params])
+    return [
+        {
+            "user_id": user_id,
+            "day": _date(day),
+            "minutes_before": minutes_before,
+            "vigorous_before": vigorous_before,
+            "minutes": minutes,
+            "vigorous": vigorous_count,
+        }
+        for user_id, day, minutes_before, vigorous_before, minutes, vigorous_count in rows
+    ]
+
+
+def _dose_groups(spans) -> list[dict]:
+    """Doses per (user, diary day, medicine) with the medicine's name and class: all,
+    and those before the day's first cramp."""
+    cte, cte_params = _first_cramp_cte(spans)
+    where, params = spans_sql(spans, "d")
+    before = _BEFORE.format(instant="d.taken_at")
+    sql = f"""{cte}
+        SELECT d.user_id, d.day, d.medication_id, m.name, m.drug_class, COUNT(*), SUM({before})
+        FROM {Dose._meta.db_table} d
+        JOIN {Medication._meta.db_table} m ON m.id = d.medication_id
+        LEFT JOIN first_cramp f ON f.user_id = d.user_id AND f.day = d.day
+        WHERE {where}
+        GROUP BY d.user_id, d.day, d.medication_id, m.name, m.drug_class
+    """  # noqa: S608 - table names from the models; every value is a parameter
+    return [
+        {
+            "user_id": user_id,
+            "day": _date(day),
+            "medication_id": medication_id,
+            "medication__name": name,
+            "medication__drug_class": drug_class,
+            "n": n,
+            "before": before_n or 0,
+        }
+        for user_id, day, medication_id, name, drug_class, n, before_n in _fetch(sql, [*cte_params, *params])
     ]
 
 
