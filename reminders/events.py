@@ -11,13 +11,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reminders import dispatch
-from reminders.models import Delivery, Kind, Plan, Prompt
+from reminders.channels import CHANNELS
+from reminders.models import Delivery, Kind, Plan, Prompt, Status
 from reminders.plans import plan_get
+from reminders.wording import message_for
 from tracker.logbook import advice
 from tracker.logbook.models import Activity, Episode, Intensity
 
 EVENT_BACKFILL_LIMIT = dt.timedelta(hours=2)
 TEST_SEND_EVERY = dt.timedelta(minutes=1)
+IN_APP = "in_app"
 
 
 class SendTooSoon(Exception):
@@ -70,13 +73,13 @@ def delivery_test_send(*, user) -> list[Delivery]:
         return _create_and_enqueue(user=user, kind=Kind.TEST, prompt=Prompt.DRINK, channels=plan.channels)
 
 
-def event_reminders_for_entry(*, entry) -> None:
-    """After a new logbook entry: an electrolyte cue after hard, sweaty exercise;
-    tips (and any red-flag message) after a cramp. Not for entries logged long after
-    the fact. Runs inside the logbook's transaction; the tasks go out after commit."""
+def event_payload(*, entry) -> dict | None:
+    """What a new logbook entry calls for: an electrolyte cue after hard, sweaty
+    exercise; tips (and any red-flag message) after a cramp. None for other entries and
+    for entries logged long after the fact. Reads nothing from the database."""
     if isinstance(entry, Activity):
         if not (entry.intensity == Intensity.VIGOROUS or entry.heavy_sweating):
-            return
+            return None
         instant = entry.started_at + dt.timedelta(minutes=entry.duration_minutes)
         payload = {"title": "Replace what you sweated out", "text": advice.ELECTROLYTE_CUE, "event": "electrolytes"}
     elif isinstance(entry, Episode):
@@ -87,16 +90,60 @@ def event_reminders_for_entry(*, entry) -> None:
             lines.insert(0, flag)
         payload = {"title": "After a cramp", "text": "\n".join(lines), "event": "cramp", "red_flag": bool(flag)}
     else:
-        return
+        return None
     if instant < timezone.now() - EVENT_BACKFILL_LIMIT:
+        return None
+    return payload
+
+
+def event_reminders_for_entry(*, entry, payload: dict | None = None) -> None:
+    """After a new logbook entry, the event reminder it calls for (event_payload) on each
+    of the plan's channels. Runs inside the logbook's transaction; the tasks go out
+    after commit."""
+    payload = payload or event_payload(entry=entry)
+    if payload is None:
         return
     plan = plan_get(user=entry.user)
     if not plan.enabled or not plan.channels:
         return
-    _create_and_enqueue(user=entry.user, kind=Kind.EVENT, prompt=Prompt.EVENT, channels=plan.channels, payload=payload)
+    if IN_APP in plan.channels:
+        _show_in_app_now(user=entry.user, payload=payload)
+    others = [channel for channel in plan.channels if channel != IN_APP]
+    if others:
+        _create_and_enqueue(user=entry.user, kind=Kind.EVENT, prompt=Prompt.EVENT, channels=others, payload=payload)
 
 
-def on_entry_written(sender, *, entry, created: bool, **_kwargs) -> None:
-    """Receiver of tracker.logbook.signals.entry_written (connected in RemindersConfig)."""
-    if created and entry is not None:
-        event_reminders_for_entry(entry=entry)
+def _show_in_app_now(*, user, payload: dict) -> Delivery:
+    """The in-app copy of an event reminder is written as sent, with its notification, in
+    the entry's own transaction: there is nothing for a worker to do but the same two
+    INSERTs, so the tips show at once, exactly once (they commit or roll back with the
+    entry), and the request publishes nothing to the broker. Worded and recorded as the
+    pipeline would (sending.deliveries_send)."""
+    now = timezone.now()
+    delivery = Delivery.objects.create(
+        user=user,
+        kind=Kind.EVENT,
+        prompt=Prompt.EVENT,
+        slot=now,
+        channel=IN_APP,
+        payload=payload,
+        status=Status.SENT,
+        attempts=1,
+        next_attempt_at=now,
+        queued_at=now,
+        sent_at=now,
+    )
+    delivery.message = message_for(delivery, pace=None)
+    CHANNELS[IN_APP].send_many([delivery])
+    return delivery
+
+
+def on_entry_logged(sender, *, entry, **_kwargs):
+    """Receiver of tracker.logbook.signals.entry_logged (connected in RemindersConfig;
+    edits, deletes and check-ins never bring an event reminder): the event reminder, if the entry
+    calls for one, is written after the entry's INSERT in its transaction. A drink calls
+    for none, so it needs no transaction at all."""
+    payload = event_payload(entry=entry)
+    if payload is None:
+        return None
+    return lambda: event_reminders_for_entry(entry=entry, payload=payload)

@@ -5,15 +5,27 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import IdempotencyKey
+from accounts.models import ApiToken, IdempotencyKey
+from accounts.services import api_token_authenticate, api_token_create
+from accounts.throttles import UserRateThrottle
+from reminders import plans
+from reminders.models import Delivery, Notification
+from tests.factories import CheckInFactory
+from tracker.diary import diary_day
+from tracker.logbook import services
+from tracker.logbook.advice import CRAMP_TIPS
 from tracker.logbook.api import EpisodeSerializer, IntakeSerializer
-from tracker.logbook.models import Intake
+from tracker.logbook.models import CheckIn, Episode, Intake
+from tracker.prepared import Prepared
+from tracker.reports.models import WeeklySnapshot
+from tracker.reports.services import snapshots_stale_statement
 
 NOW = dt.datetime(2026, 3, 8, 7, 30, tzinfo=dt.UTC)  # 02:30 in New York, the night of the DST change
 INTAKE = {"taken_at": NOW.isoformat(), "volume_ml": 250}
+CRAMP = {"started_at": NOW.isoformat(), "duration_seconds": 60, "muscle": "calf", "severity": 4}
 
 
 @pytest.fixture(autouse=True)
@@ -22,11 +34,18 @@ def frozen():
         yield
 
 
-def _queries(api, body, **headers) -> list[str]:
+def _queries(api, body, path="/api/v1/intakes/", **headers) -> list[str]:
     with CaptureQueriesContext(connection) as ctx:
-        response = api.post("/api/v1/intakes/", body, format="json", **headers)
+        response = api.post(path, body, format="json", **headers)
     assert response.status_code == 201, response.content
     return [q["sql"] for q in ctx.captured_queries]
+
+
+def _snapshot_of_this_week(user) -> WeeklySnapshot:
+    # As a read of the weekly report leaves it: fresh, for the week of NOW.
+    day = diary_day(NOW, user.zone, user.day_starts_at)
+    week_start = day - dt.timedelta(days=day.weekday())
+    return WeeklySnapshot.objects.create(user=user, week_start=week_start, generated_at=NOW)
 
 
 def test_an_idempotency_key_costs_its_lookup_insert_and_stored_response_only(alice_api):
@@ -95,3 +114,100 @@ def test_a_web_worker_imports_the_views_when_it_boots_not_on_its_first_request()
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["True", "True"]
+
+
+def test_a_drink_is_one_statement_after_the_token_and_still_stales_the_weeks_report(alice, alice_api):
+    # Before: token, BEGIN, INSERT, the stale-marking UPDATE, COMMIT. Now the UPDATE runs
+    # inside the INSERT's own statement, atomic without a transaction: two, as a bare endpoint.
+    _queries(alice_api, INTAKE)  # the token's first use also records when it was used
+    snapshot = _snapshot_of_this_week(alice)
+    queries = _queries(alice_api, INTAKE)
+    assert len(queries) == 2
+    assert queries[0].startswith("SELECT") and "accounts_apitoken" in queries[0]
+    assert queries[1].startswith("WITH") and "reports_weeklysnapshot" in queries[1] and "logbook_intake" in queries[1]
+    snapshot.refresh_from_db()
+    assert snapshot.stale and snapshot.version == 1
+    assert Intake.objects.filter(user=alice).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_whose_insert_fails_leaves_the_weeks_report_fresh(alice):
+    # The stale mark and the INSERT are one statement: a refused row takes the mark with it.
+    snapshot = _snapshot_of_this_week(alice)
+    day = diary_day(NOW, alice.zone, alice.day_starts_at)
+    bad = Intake(user=alice, taken_at=NOW, day=day, volume_ml=-5, effective_ml=-5, alcohol_units=0)
+    with pytest.raises(IntegrityError):
+        services._insert(bad, [snapshots_stale_statement(user_id=alice.pk, days=[day])])
+    snapshot.refresh_from_db()
+    assert not snapshot.stale and snapshot.version == 0
+    assert not Intake.objects.exists()
+
+
+def test_a_cramp_shows_its_tips_in_the_app_at_once_and_publishes_nothing(
+    alice, alice_api, django_capture_on_commit_callbacks
+):
+    plans.plan_get(user=alice)  # the default plan: on, in-app only
+    _queries(alice_api, INTAKE)
+    CheckInFactory(user=alice, day=diary_day(NOW, alice.zone, alice.day_starts_at), no_cramps=True)
+    with django_capture_on_commit_callbacks() as published:
+        queries = _queries(alice_api, CRAMP, path="/api/v1/episodes/")
+    # Token; BEGIN; the INSERT with the stale mark and the "no cramps" correction; the
+    # plan; the delivery and its notification; COMMIT. Before: 8 and a broker publish.
+    assert len(queries) == 7, queries
+    assert published == []
+    [notification] = Notification.objects.filter(user=alice)
+    assert notification.title == "After a cramp" and notification.body.splitlines() == list(CRAMP_TIPS)
+    [delivery] = Delivery.objects.filter(user=alice)
+    assert (delivery.kind, delivery.channel, delivery.status, delivery.attempts) == ("event", "in_app", "sent", 1)
+    assert notification.delivery_id == delivery.id and delivery.sent_at is not None
+    assert CheckIn.objects.get(user=alice).no_cramps is False
+
+
+def test_a_cramp_still_sends_its_tips_by_email_through_the_pipeline(
+    alice, alice_api, django_capture_on_commit_callbacks
+):
+    plans.plan_update(plan=plans.plan_get(user=alice), channels=["in_app", "email"])
+    with django_capture_on_commit_callbacks() as published:
+        _queries(alice_api, CRAMP, path="/api/v1/episodes/")
+    statuses = dict(Delivery.objects.filter(user=alice).values_list("channel", "status"))
+    assert statuses == {"in_app": "sent", "email": "pending"}
+    assert len(published) == 1  # the email's task, after commit
+    assert Notification.objects.filter(user=alice).count() == 1
+
+
+def test_a_cramp_logged_long_after_the_fact_writes_no_reminder_and_needs_no_transaction(alice, alice_api):
+    plans.plan_get(user=alice)
+    _queries(alice_api, INTAKE)
+    old = {**CRAMP, "started_at": (NOW - dt.timedelta(hours=3)).isoformat()}
+    queries = _queries(alice_api, old, path="/api/v1/episodes/")
+    assert len(queries) == 2
+    assert not Delivery.objects.exists() and Episode.objects.count() == 1
+
+
+def test_the_user_rate_answers_429_with_retry_after_until_the_window_closes(alice_api, monkeypatch):
+    monkeypatch.setattr(UserRateThrottle, "rate", "3/min", raising=False)
+    assert [alice_api.get("/api/v1/intakes/").status_code for _ in range(3)] == [200] * 3
+    with time_machine.travel(NOW + dt.timedelta(seconds=20), tick=False):
+        refused = alice_api.get("/api/v1/intakes/")
+        assert refused.status_code == 429 and refused["Retry-After"] == "40"
+    with time_machine.travel(NOW + dt.timedelta(seconds=60), tick=False):
+        assert alice_api.get("/api/v1/intakes/").status_code == 200
+
+
+def test_the_token_lookup_gives_what_the_queryset_gives(alice):
+    token, raw = api_token_create(user=alice, name="phone")
+    api_token_authenticate(raw=raw)  # the first use records last_used_at
+    found = api_token_authenticate(raw=raw)
+    expected = ApiToken.objects.select_related("user").get(pk=token.pk)
+    for field in ApiToken._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    for field in type(alice)._meta.concrete_fields:
+        assert getattr(found.user, field.attname) == getattr(expected.user, field.attname), field.name
+    assert found.user.zone == expected.user.zone and found.user.goal_ml == expected.user.goal_ml
+    assert api_token_authenticate(raw=raw + "x") is None
+
+
+def test_a_prepared_statement_refuses_a_queryset_that_uses_a_value_twice(alice):
+    twice = Prepared(lambda user_id: Intake.objects.filter(user_id=user_id, volume_ml=user_id), user_id=int)
+    with pytest.raises(ValueError):
+        twice.first(user_id=alice.pk)

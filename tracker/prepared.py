@@ -24,7 +24,8 @@ from django.db.models.sql.subqueries import UpdateQuery
 
 # Values no real call passes, so each is found among the compiled parameters by equality.
 STAND_INS: dict[type, Callable[[int], Any]] = {
-    int: lambda n: -7_340_912_000 - n,
+    # Within the range of every integer field (an out-of-range value compiles to "no rows").
+    int: lambda n: 32_001 + n,
     str: lambda n: f"\x00prepared-stand-in-{n}",
     dt.date: lambda n: dt.date(1111, 1, 1) + dt.timedelta(days=n),
     dt.datetime: lambda n: dt.datetime(1111, 1, 1, 1, 1, 1, 111 + n, tzinfo=dt.UTC),
@@ -33,29 +34,43 @@ STAND_INS: dict[type, Callable[[int], Any]] = {
 
 class Prepared:
     """`Prepared(build, name=type, ...)`: `build(**values)` returns the queryset; each
-    keyword names a value of that type that changes from call to call."""
+    keyword names a value of that type that changes from call to call. With
+    `changes={...}` (fixed values or F() expressions) it is `build(...).update(**changes)`."""
 
-    def __init__(self, build: Callable[..., QuerySet], **kinds: type):
+    def __init__(self, build: Callable[..., QuerySet], *, changes: dict | None = None, **kinds: type):
         self._build = build
+        self._changes = changes
         self._stand_ins = {name: STAND_INS[kind](n) for n, (name, kind) in enumerate(kinds.items())}
         self._compiled: dict[str, tuple] = {}
 
-    def _slots(self, connection, params) -> list[str | int]:
-        # For each parameter, the name of the value that goes there, or its position (a constant).
+    def _slots(self, connection, params) -> list[tuple[str, type | None] | int]:
+        # For each parameter: the name of the value that goes there (with the wrapper type
+        # the ORM gave it, psycopg's Int4 say), or its own position (a constant).
         adapted = {name: _adapt(connection, value) for name, value in self._stand_ins.items()}
-        slots: list[str | int] = []
+        slots: list[tuple[str, type | None] | int] = []
         for position, param in enumerate(params):
-            names = [name for name, value in adapted.items() if type(param) is type(value) and param == value]
-            slots.append(names[0] if names else position)
-        missing = set(self._stand_ins) - {s for s in slots if isinstance(s, str)}
-        if missing or len([s for s in slots if isinstance(s, str)]) != len(self._stand_ins):
-            raise ValueError(f"each value must appear once in the compiled SQL: {sorted(missing)}")
+            names = [name for name, value in adapted.items() if isinstance(param, type(value)) and param == value]
+            if names:
+                wrapper = type(param) if type(param) is not type(adapted[names[0]]) else None
+                slots.append((names[0], wrapper))
+            else:
+                slots.append(position)
+        named = [slot[0] for slot in slots if isinstance(slot, tuple)]
+        if sorted(named) != sorted(self._stand_ins):
+            raise ValueError(f"each value must appear once in the compiled SQL, not {sorted(named)}")
         return slots
 
     def _params(self, connection, slots, constants, values: dict) -> list:
         if values.keys() != self._stand_ins.keys():
             raise TypeError(f"expected the values {sorted(self._stand_ins)}, got {sorted(values)}")
-        return [_adapt(connection, values[s]) if isinstance(s, str) else constants[s] for s in slots]
+        params = []
+        for slot in slots:
+            if isinstance(slot, int):
+                params.append(constants[slot])
+            else:
+                value = _adapt(connection, values[slot[0]])
+                params.append(value if slot[1] is None else slot[1](value))
+        return params
 
     def first(self, using: str = "default", **values):
         """The first row as a model instance (with its select_related rows), or None."""
@@ -93,18 +108,21 @@ class Prepared:
             populator.populate(row, instance)
         return instance
 
-    def update(self, using: str = "default", *, changes: dict, **values) -> int:
-        """Run `build(**values).update(**changes)`; the changes are fixed (they may use
-        F() expressions). Returns the number of rows changed."""
+    def statement(self, using: str = "default", **values) -> tuple[str, list]:
+        """The UPDATE's SQL and parameters, to run as part of another statement."""
         if using not in self._compiled:
             query = self._build(**self._stand_ins).query.chain(UpdateQuery)
-            query.add_update_values(changes)
+            query.add_update_values(self._changes)
             sql, params = query.get_compiler(using=using).as_sql()
             self._compiled[using] = (sql, self._slots(connections[using], params), params)
         sql, slots, constants = self._compiled[using]
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, self._params(connection, slots, constants, values))
+        return sql, self._params(connections[using], slots, constants, values)
+
+    def update(self, using: str = "default", **values) -> int:
+        """Run the UPDATE; returns the number of rows changed."""
+        sql, params = self.statement(using, **values)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
             return cursor.rowcount
 
 
