@@ -74,6 +74,11 @@ class Prepared:
 
     def first(self, using: str = "default", **values):
         """The first row as a model instance (with its select_related rows), or None."""
+        rows = self.all(using, **values)
+        return rows[0] if rows else None
+
+    def all(self, using: str = "default", **values) -> list:
+        """The rows as model instances (with their select_related rows), in the queryset's order."""
         if using not in self._compiled:
             compiler = self._build(**self._stand_ins).query.get_compiler(using=using)
             sql, params = compiler.as_sql()
@@ -94,19 +99,20 @@ class Prepared:
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(sql, self._params(connection, slots, constants, values))
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        row = list(row)
-        for position, (functions, expression) in converters.items():
-            value = row[position]
-            for function in functions:
-                value = function(value, expression, connection)
-            row[position] = value
-        instance = model.from_db(using, init_list, row[start:end])
-        for populator in populators:
-            populator.populate(row, instance)
-        return instance
+            rows = cursor.fetchall()
+        instances = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in converters.items():
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            instance = model.from_db(using, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            instances.append(instance)
+        return instances
 
     def statement(self, using: str = "default", **values) -> tuple[str, list]:
         """The UPDATE's SQL and parameters, to run as part of another statement."""
