@@ -8,15 +8,18 @@ import math
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from reminders import dispatch
 from reminders.channels import CHANNELS
-from reminders.models import Delivery, Kind, Plan, Prompt, Status
+from reminders.models import Delivery, Kind, Notification, Plan, Prompt, Status
 from reminders.plans import plan_get
 from reminders.wording import message_for
 from tracker.logbook import advice
 from tracker.logbook.models import Activity, Episode, Intensity
+from tracker.logbook.signals import statement_name
+from tracker.prepared import insert_statement
 
 EVENT_BACKFILL_LIMIT = dt.timedelta(hours=2)
 TEST_SEND_EVERY = dt.timedelta(minutes=1)
@@ -96,31 +99,33 @@ def event_payload(*, entry) -> dict | None:
     return payload
 
 
-def event_reminders_for_entry(*, entry, payload: dict | None = None) -> None:
+def event_reminders_for_entry(*, entry, payload: dict | None = None, plan: Plan | None = None) -> None:
     """After a new logbook entry, the event reminder it calls for (event_payload) on each
     of the plan's channels. Runs inside the logbook's transaction; the tasks go out
     after commit."""
     payload = payload or event_payload(entry=entry)
     if payload is None:
         return
-    plan = plan_get(user=entry.user)
+    plan = plan or plan_get(user=entry.user)
     if not plan.enabled or not plan.channels:
         return
     if IN_APP in plan.channels:
-        _show_in_app_now(user=entry.user, payload=payload)
+        delivery = _in_app_delivery(user=entry.user, payload=payload)
+        delivery.save()
+        CHANNELS[IN_APP].send_many([delivery])
     others = [channel for channel in plan.channels if channel != IN_APP]
     if others:
         _create_and_enqueue(user=entry.user, kind=Kind.EVENT, prompt=Prompt.EVENT, channels=others, payload=payload)
 
 
-def _show_in_app_now(*, user, payload: dict) -> Delivery:
-    """The in-app copy of an event reminder is written as sent, with its notification, in
-    the entry's own transaction: there is nothing for a worker to do but the same two
-    INSERTs, so the tips show at once, exactly once (they commit or roll back with the
-    entry), and the request publishes nothing to the broker. Worded and recorded as the
-    pipeline would (sending.deliveries_send)."""
+def _in_app_delivery(*, user, payload: dict) -> Delivery:
+    """The in-app copy of an event reminder, to be written as sent with its notification
+    in the entry's own transaction or statement: there is nothing for a worker to do but
+    the same two INSERTs, so the tips show at once, exactly once (they commit or roll
+    back with the entry), and the request publishes nothing to the broker. Worded and
+    recorded as the pipeline would (sending.deliveries_send)."""
     now = timezone.now()
-    delivery = Delivery.objects.create(
+    delivery = Delivery(
         user=user,
         kind=Kind.EVENT,
         prompt=Prompt.EVENT,
@@ -134,16 +139,30 @@ def _show_in_app_now(*, user, payload: dict) -> Delivery:
         sent_at=now,
     )
     delivery.message = message_for(delivery, pace=None)
-    CHANNELS[IN_APP].send_many([delivery])
     return delivery
 
 
-def on_entry_logged(sender, *, entry, **_kwargs):
+def on_entry_logged(sender, *, entry, statements: list | None, **_kwargs):
     """Receiver of tracker.logbook.signals.entry_logged (connected in RemindersConfig;
-    edits, deletes and check-ins never bring an event reminder): the event reminder, if the entry
-    calls for one, is written after the entry's INSERT in its transaction. A drink calls
-    for none, so it needs no transaction at all."""
+    edits, deletes and check-ins never bring an event reminder). A drink calls for no
+    reminder. With the default plan (in-app only) the delivery and its notification go
+    into the entry's own INSERT statement; with other channels too, they are written after
+    the INSERT in its transaction, and those channels' tasks go out after commit."""
     payload = event_payload(entry=entry)
     if payload is None:
         return None
-    return lambda: event_reminders_for_entry(entry=entry, payload=payload)
+    plan = plan_get(user=entry.user)
+    if not plan.enabled or not plan.channels:
+        return None
+    if statements is not None and list(plan.channels) == [IN_APP]:
+        delivery = _in_app_delivery(user=entry.user, payload=payload)
+        message = delivery.message
+        # The notification points at the delivery that the statement before it returns.
+        link = RawSQL(f"SELECT id FROM {statement_name(len(statements))}", [])  # noqa: S608, S611 (a name of ours)
+        notification = Notification(
+            user=entry.user, delivery_id=link, title=message.title, body=message.text, actions=message.actions
+        )
+        statements.append(insert_statement(delivery, returning=True))
+        statements.append(insert_statement(notification))
+        return None
+    return lambda: event_reminders_for_entry(entry=entry, payload=payload, plan=plan)

@@ -137,7 +137,7 @@ def test_an_entry_whose_insert_fails_leaves_the_weeks_report_fresh(alice):
     day = diary_day(NOW, alice.zone, alice.day_starts_at)
     bad = Intake(user=alice, taken_at=NOW, day=day, volume_ml=-5, effective_ml=-5, alcohol_units=0)
     with pytest.raises(IntegrityError):
-        services._insert(bad, [snapshots_stale_statement(user_id=alice.pk, days=[day])])
+        services._insert(bad, [snapshots_stale_statement(user_id=alice.pk, days=[day])], "default")
     snapshot.refresh_from_db()
     assert not snapshot.stale and snapshot.version == 0
     assert not Intake.objects.exists()
@@ -151,9 +151,12 @@ def test_a_cramp_shows_its_tips_in_the_app_at_once_and_publishes_nothing(
     CheckInFactory(user=alice, day=diary_day(NOW, alice.zone, alice.day_starts_at), no_cramps=True)
     with django_capture_on_commit_callbacks() as published:
         queries = _queries(alice_api, CRAMP, path="/api/v1/episodes/")
-    # Token; BEGIN; the INSERT with the stale mark and the "no cramps" correction; the
-    # plan; the delivery and its notification; COMMIT. Before: 8 and a broker publish.
-    assert len(queries) == 7, queries
+    # Token; the plan; one INSERT carrying the stale mark, the "no cramps" correction, the
+    # delivery and its notification. Before: 8 (with BEGIN and COMMIT) and a broker publish.
+    assert len(queries) == 3, queries
+    assert queries[1].startswith("SELECT") and "reminders_plan" in queries[1]
+    for table in ("reports_weeklysnapshot", "logbook_checkin", "reminders_delivery", "reminders_notification"):
+        assert table in queries[2]
     assert published == []
     [notification] = Notification.objects.filter(user=alice)
     assert notification.title == "After a cramp" and notification.body.splitlines() == list(CRAMP_TIPS)
@@ -180,7 +183,7 @@ def test_a_cramp_logged_long_after_the_fact_writes_no_reminder_and_needs_no_tran
     _queries(alice_api, INTAKE)
     old = {**CRAMP, "started_at": (NOW - dt.timedelta(hours=3)).isoformat()}
     queries = _queries(alice_api, old, path="/api/v1/episodes/")
-    assert len(queries) == 2
+    assert len(queries) == 2  # the token, and the INSERT with its stale mark and "no cramps" correction
     assert not Delivery.objects.exists() and Episode.objects.count() == 1
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
-from django.db.models.sql.subqueries import UpdateQuery
+from django.db.models.sql.subqueries import InsertQuery, UpdateQuery
 
 # Values no real call passes, so each is found among the compiled parameters by equality.
 STAND_INS: dict[type, Callable[[int], Any]] = {
@@ -140,3 +140,28 @@ def _adapt(connection, value):
     if isinstance(value, dt.date):
         return connection.ops.adapt_datefield_value(value)
     return value
+
+
+def insert_statement(instance, using: str = "default", *, returning: bool = False) -> tuple[str, list]:
+    """The INSERT of an unsaved model instance as SQL and parameters, as Model.save() would
+    send it (auto_now fields filled in on the instance); with `returning`, it returns the
+    fields the database fills in (the id), for `inserted()` to set."""
+    meta = instance._meta
+    query = InsertQuery(type(instance))
+    query.insert_values(
+        [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated], [instance]
+    )
+    compiler = query.get_compiler(using=using)
+    if returning:
+        compiler.returning_fields = meta.db_returning_fields
+    [(sql, params)] = compiler.as_sql()
+    return sql, list(params)
+
+
+def inserted(instance, returned, using: str = "default") -> None:
+    """Mark an instance inserted by insert_statement(returning=True) as saved, with the
+    values its RETURNING gave."""
+    for field, value in zip(instance._meta.db_returning_fields, returned, strict=True):
+        setattr(instance, field.attname, value)
+    instance._state.adding = False
+    instance._state.db = using

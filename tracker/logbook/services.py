@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Case, DateField, F, JSONField, QuerySet, When
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from accounts.models import Medication
@@ -17,8 +16,8 @@ from accounts.services import medication_create
 from tracker.diary import diary_day
 from tracker.logbook import beverages, night
 from tracker.logbook.models import Activity, CheckIn, DeletedEntry, DiaryRow, Dose, Episode, Intake
-from tracker.logbook.signals import entry_logged, entry_written
-from tracker.prepared import Prepared
+from tracker.logbook.signals import entry_logged, entry_written, statement_name
+from tracker.prepared import Prepared, insert_statement, inserted
 
 MAX_FUTURE = dt.timedelta(minutes=10)
 # No diary goes back further; far-off years also overflow in zone arithmetic.
@@ -77,50 +76,37 @@ def _log(model: type[DiaryRow], user, fields: dict) -> DiaryRow:
     see signals.entry_logged); a transaction only when a receiver needs more."""
     row = model(user=user, **fields)
     _validate(row)
-    statements = _own_statements(row)
+    using = router.db_for_write(model, instance=row)
+    # Data-modifying CTEs are PostgreSQL's; elsewhere receivers answer with callables.
+    statements = _own_statements(row) if connections[using].vendor == "postgresql" else None
     answers = entry_logged.send(sender=model, user=user, days=[row.day], entry=row, statements=statements)
     after = [answer for _receiver, answer in answers if callable(answer)]
-    if not after:
-        _insert(row, statements)
+    if statements is not None and not after:
+        _insert(row, statements, using)
         return row
-    with transaction.atomic():
-        _insert(row, statements)
+    with transaction.atomic(using=using):
+        if statements is None:
+            row.save(using=using)
+            _cramp_overrides_no_cramps(row)
+        else:
+            _insert(row, statements, using)
         for action in after:
             action()
     return row
 
 
-def _insert(row: DiaryRow, statements: list[tuple[str, list]]) -> None:
+def _insert(row: DiaryRow, statements: list[tuple[str, list]], using: str) -> None:
     """INSERT the row with `statements` as data-modifying CTEs of the same statement: all
-    commit together, or none does, without BEGIN and COMMIT of their own. Elsewhere than
-    PostgreSQL (SQLite has no such CTEs): the same statements in a transaction."""
-    using = router.db_for_write(type(row), instance=row)
-    connection = connections[using]
+    commit together, or none does, without a BEGIN and COMMIT of their own."""
     if not statements:
         row.save(using=using)
         return
-    if connection.vendor != "postgresql":
-        with transaction.atomic(using=using), connection.cursor() as cursor:
-            row.save(using=using)
-            for sql, params in statements:
-                cursor.execute(sql, params)
-        return
-    meta = row._meta
-    query = InsertQuery(type(row))
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
-    query.insert_values(fields, [row])
-    compiler = query.get_compiler(using=using)
-    compiler.returning_fields = meta.db_returning_fields
-    [(insert_sql, insert_params)] = compiler.as_sql()
-    ctes = ", ".join(f"logged_with_{n} AS ({sql})" for n, (sql, _params) in enumerate(statements))
+    insert_sql, insert_params = insert_statement(row, using, returning=True)
+    ctes = ", ".join(f"{statement_name(n)} AS ({sql})" for n, (sql, _params) in enumerate(statements))
     params = [param for _sql, statement_params in statements for param in statement_params]
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(f"WITH {ctes} {insert_sql}", [*params, *insert_params])
-        returned = cursor.fetchone()
-    for field, value in zip(meta.db_returning_fields, returned, strict=True):
-        setattr(row, field.attname, value)
-    row._state.adding = False
-    row._state.db = using
+        inserted(row, cursor.fetchone(), using)
 
 
 def _own_statements(row: DiaryRow) -> list[tuple[str, list]]:

@@ -14,9 +14,15 @@ entry_written = Signal()
 # Sent for each new entry logged (episode_log, intake_log, activity_log, dose_log) in
 # place of entry_written, before its INSERT, so that a drink costs one statement, as in a
 # bare endpoint (issue 14). Arguments: user; days; entry (not saved yet: no id); and
-# statements, a list. A receiver whose whole reaction is one data-modifying SQL
-# statement appends it as (sql, params): it runs inside the INSERT's own statement (a
-# CTE on PostgreSQL), so it commits with the entry with no transaction to open. A
-# receiver that needs more returns a callable, run after the INSERT in the same
-# transaction (reminders' event reminder after a cramp); it may read entry.pk then.
+# statements, a list. A receiver whose reaction is data-modifying SQL appends it as
+# (sql, params): it runs inside the INSERT's own statement (as CTEs), so it commits with
+# the entry with no transaction to open; a statement may read what an earlier one
+# RETURNING gave as `statement_name(index)`. A receiver that needs more returns a
+# callable, run after the INSERT in the same transaction; it may read entry.pk then.
+# `statements` is None where the database cannot do this (SQLite): answer with a callable.
 entry_logged = Signal()
+
+
+def statement_name(index: int) -> str:
+    """The name under which the statement at `index` of entry_logged's list is read."""
+    return f"logged_with_{index}"

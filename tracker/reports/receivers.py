@@ -8,8 +8,11 @@ def on_entry_written(sender, *, user, days, **_kwargs) -> None:
     services.snapshots_mark_stale(user=user, days=days)
 
 
-def on_entry_logged(sender, *, user, days, statements, **_kwargs) -> None:
+def on_entry_logged(sender, *, user, days, statements, **_kwargs):
     # A new entry: the stale mark runs inside the entry's INSERT statement, atomic with it.
+    if statements is None:
+        return lambda: services.snapshots_mark_stale(user=user, days=days)
     statement = services.snapshots_stale_statement(user_id=user.pk, days=days)
     if statement is not None:
         statements.append(statement)
+    return None
