@@ -214,3 +214,22 @@ def test_a_prepared_statement_refuses_a_queryset_that_uses_a_value_twice(alice):
     twice = Prepared(lambda user_id: Intake.objects.filter(user_id=user_id, volume_ml=user_id), user_id=int)
     with pytest.raises(ValueError):
         twice.first(user_id=alice.pk)
+
+
+def test_an_insert_compiled_once_sends_what_the_orm_would(alice):
+    from reminders.events import _in_app_delivery
+    from tracker.prepared import _compiled_insert, _insert_fields, insert_statement
+
+    day = diary_day(NOW, alice.zone, alice.day_starts_at)
+    rows = [
+        Intake(user=alice, taken_at=NOW, day=day, volume_ml=250, beverage="water", effective_ml=250, alcohol_units=0),
+        Episode(user=alice, started_at=NOW, day=day, duration_seconds=60, muscle="calf", severity=4, symptoms=["x"]),
+        _in_app_delivery(user=alice, payload={"title": "After a cramp", "text": "Stretch."}),
+    ]
+    for row in rows:
+        for returning in (True, False):
+            insert_statement(row, returning=returning)  # compiles and keeps the SQL
+            sql, params = insert_statement(row, returning=returning)
+            orm = _compiled_insert(row, _insert_fields(type(row)), "default", returning)
+            assert sql == orm[0]
+            assert [getattr(p, "obj", p) for p in params] == [getattr(p, "obj", p) for p in orm[1]]

@@ -145,15 +145,38 @@ def _adapt(connection, value):
 def insert_statement(instance, using: str = "default", *, returning: bool = False) -> tuple[str, list]:
     """The INSERT of an unsaved model instance as SQL and parameters, as Model.save() would
     send it (auto_now fields filled in on the instance); with `returning`, it returns the
-    fields the database fills in (the id), for `inserted()` to set."""
-    meta = instance._meta
+    fields the database fills in (the id), for `inserted()` to set. The SQL is compiled
+    once per model; each call prepares the values as the ORM's compiler does."""
+    fields = _insert_fields(type(instance))
+    values = [field.pre_save(instance, True) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        return _compiled_insert(instance, fields, using, returning)  # the SQL depends on the expression
+    key = (type(instance), using, returning)
+    if key not in _INSERT_SQL:
+        sql, params = _compiled_insert(instance, fields, using, returning)
+        if len(params) != len(fields) or any(hasattr(field, "get_placeholder") for field in fields):
+            return sql, params  # not one plain placeholder per field: compile each time
+        _INSERT_SQL[key] = sql
+    connection = connections[using]
+    return _INSERT_SQL[key], [
+        field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)
+    ]
+
+
+_INSERT_SQL: dict[tuple, str] = {}
+
+
+def _insert_fields(model) -> list:
+    meta = model._meta
+    return [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+
+
+def _compiled_insert(instance, fields, using: str, returning: bool) -> tuple[str, list]:
     query = InsertQuery(type(instance))
-    query.insert_values(
-        [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated], [instance]
-    )
+    query.insert_values(fields, [instance])
     compiler = query.get_compiler(using=using)
     if returning:
-        compiler.returning_fields = meta.db_returning_fields
+        compiler.returning_fields = instance._meta.db_returning_fields
     [(sql, params)] = compiler.as_sql()
     return sql, list(params)
 
