@@ -233,3 +233,22 @@ def test_an_insert_compiled_once_sends_what_the_orm_would(alice):
             orm = _compiled_insert(row, _insert_fields(type(row)), "default", returning)
             assert sql == orm[0]
             assert [getattr(p, "obj", p) for p in params] == [getattr(p, "obj", p) for p in orm[1]]
+
+
+def test_where_the_database_has_no_data_modifying_ctes_the_same_work_runs_in_a_transaction(
+    alice, alice_api, monkeypatch
+):
+    # SQLite (make run without PostgreSQL): receivers answer with callables instead.
+    plans.plan_get(user=alice)
+    snapshot = _snapshot_of_this_week(alice)
+    CheckInFactory(user=alice, day=diary_day(NOW, alice.zone, alice.day_starts_at), no_cramps=True)
+    snapshot.refresh_from_db()
+    version = snapshot.version
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    queries = _queries(alice_api, CRAMP, path="/api/v1/episodes/")
+    assert not any(sql.startswith("WITH") for sql in queries)
+    snapshot.refresh_from_db()
+    assert snapshot.stale and snapshot.version == version + 1
+    assert CheckIn.objects.get(user=alice).no_cramps is False
+    assert Notification.objects.get(user=alice).title == "After a cramp"
+    assert Delivery.objects.get(user=alice).status == "sent"
