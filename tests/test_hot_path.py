@@ -210,10 +210,13 @@ def test_the_token_lookup_gives_what_the_queryset_gives(alice):
     assert api_token_authenticate(raw=raw + "x") is None
 
 
-def test_a_prepared_statement_refuses_a_queryset_that_uses_a_value_twice(alice):
+def test_a_prepared_statement_refuses_a_value_twice_or_a_none(alice):
     twice = Prepared(lambda user_id: Intake.objects.filter(user_id=user_id, volume_ml=user_id), user_id=int)
     with pytest.raises(ValueError):
         twice.first(user_id=alice.pk)
+    once = Prepared(lambda user_id: Intake.objects.filter(user_id=user_id), user_id=int)
+    with pytest.raises(ValueError):
+        once.first(user_id=None)  # the ORM would have compiled IS NULL
 
 
 def test_an_insert_compiled_once_sends_what_the_orm_would(alice):

@@ -8,9 +8,9 @@ compiled once per database connection alias with stand-in values, and each call 
 that same SQL with the real values in their places. Rows come back as model instances
 through the ORM's own converters and `from_db`, as a queryset would give them.
 
-Only for querysets whose SQL does not depend on the values (no `__in` lists, no
-None that would turn `=` into `IS NULL`): the stand-ins are checked to appear once each
-among the parameters, and a stand-in never matches a constant by accident.
+Only for querysets whose SQL does not depend on the values (no `__in` lists; a None,
+which would turn `=` into `IS NULL`, is refused): the stand-ins are checked to appear
+once each among the parameters, and a stand-in never matches a constant by accident.
 """
 
 import datetime as dt
@@ -67,6 +67,9 @@ class Prepared:
         for slot in slots:
             if isinstance(slot, int):
                 params.append(constants[slot])
+            elif values[slot[0]] is None:
+                # The ORM would have compiled `IS NULL` for it: other SQL than this one.
+                raise ValueError(f"{slot[0]} is None; a prepared statement takes values only")
             else:
                 value = _adapt(connection, values[slot[0]])
                 params.append(value if slot[1] is None else slot[1](value))
