@@ -255,3 +255,23 @@ def test_where_the_database_has_no_data_modifying_ctes_the_same_work_runs_in_a_t
     assert CheckIn.objects.get(user=alice).no_cramps is False
     assert Notification.objects.get(user=alice).title == "After a cramp"
     assert Delivery.objects.get(user=alice).status == "sent"
+
+
+def test_recent_drinks_compiled_once_are_what_the_queryset_gives(alice):
+    from django.db.models import Max
+
+    from tests.factories import IntakeFactory
+    from tracker.logbook.selectors import recent_drinks
+
+    for minutes, (volume_ml, beverage) in enumerate([(250, "water"), (330, "tea"), (500, "water"), (200, "coffee")]):
+        IntakeFactory(
+            user=alice, taken_at=NOW - dt.timedelta(minutes=10 * minutes + 1), volume_ml=volume_ml, beverage=beverage
+        )
+    for exclude in ([], [(250, "water")], [(250, "water"), (500, "water"), (300, "tea")]):
+        queryset = Intake.objects.for_user(alice).filter(taken_at__gte=NOW - dt.timedelta(days=60))
+        for volume_ml, beverage in exclude:
+            queryset = queryset.exclude(volume_ml=volume_ml, beverage=beverage)
+        grouped = queryset.values("volume_ml", "beverage").annotate(last_at=Max("taken_at"), entry_id=Max("id"))
+        expected = list(grouped.order_by("-last_at", "-entry_id")[:3])
+        assert recent_drinks(user=alice, exclude=exclude) == expected
+        assert len(expected) == min(3, 4 - len([e for e in exclude if e != (300, "tea")]))

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.models.sql.subqueries import InsertQuery, UpdateQuery
 
 # Values no real call passes, so each is found among the compiled parameters by equality.
@@ -81,29 +81,39 @@ class Prepared:
         return rows[0] if rows else None
 
     def all(self, using: str = "default", **values) -> list:
-        """The rows as model instances (with their select_related rows), in the queryset's order."""
+        """The rows as model instances (with their select_related rows), or as dicts for
+        a `values()` queryset, in the queryset's order."""
         if using not in self._compiled:
-            compiler = self._build(**self._stand_ins).query.get_compiler(using=using)
+            queryset = self._build(**self._stand_ins)
+            compiler = queryset.query.get_compiler(using=using)
             sql, params = compiler.as_sql()
             klass_info, select = compiler.klass_info, compiler.select
-            fields = klass_info["select_fields"]
-            init_list = [column[0].target.attname for column in select[fields[0] : fields[-1] + 1]]
             converters = compiler.get_converters([column[0] for column in select])
-            populators = get_related_populators(klass_info, select, using)
+            if queryset._iterable_class is ValuesIterable:  # values(): named as ValuesIterable names them
+                query = queryset.query
+                shape = [*query.extra_select, *query.values_select, *query.annotation_select]
+                populators = []
+            elif queryset._iterable_class is not ModelIterable:
+                raise TypeError("a prepared read gives model instances or values() dicts")
+            else:
+                fields = klass_info["select_fields"]
+                init_list = [column[0].target.attname for column in select[fields[0] : fields[-1] + 1]]
+                shape = (klass_info["model"], fields[0], fields[-1] + 1, init_list)
+                populators = get_related_populators(klass_info, select, using)
             self._compiled[using] = (
                 sql,
                 self._slots(connections[using], params),
                 params,
-                (klass_info["model"], fields[0], fields[-1] + 1, init_list),
+                shape,
                 converters,
                 populators,
             )
-        sql, slots, constants, (model, start, end, init_list), converters, populators = self._compiled[using]
+        sql, slots, constants, shape, converters, populators = self._compiled[using]
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(sql, self._params(connection, slots, constants, values))
             rows = cursor.fetchall()
-        instances = []
+        results = []
         for row in rows:
             row = list(row)
             for position, (functions, expression) in converters.items():
@@ -111,11 +121,15 @@ class Prepared:
                 for function in functions:
                     value = function(value, expression, connection)
                 row[position] = value
+            if isinstance(shape, list):
+                results.append(dict(zip(shape, row, strict=False)))
+                continue
+            model, start, end, init_list = shape
             instance = model.from_db(using, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, instance)
-            instances.append(instance)
-        return instances
+            results.append(instance)
+        return results
 
     def statement(self, using: str = "default", **values) -> tuple[str, list]:
         """The UPDATE's SQL and parameters, to run as part of another statement."""

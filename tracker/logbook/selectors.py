@@ -98,11 +98,32 @@ def recent_drinks(*, user, exclude=(), limit: int = 3, now: dt.datetime | None =
     """The latest `limit` distinct drinks (volume and beverage) not in `exclude`, newest
     first, each with the id of one entry to repeat: one grouped query, however long the diary."""
     since = (now or timezone.now()) - dt.timedelta(days=RECENT_DRINKS_DAYS)
-    qs = Intake.objects.for_user(user).filter(taken_at__gte=since)
-    for volume_ml, beverage in exclude:
-        qs = qs.exclude(volume_ml=volume_ml, beverage=beverage)
+    exclude = list(exclude)
+    key = (len(exclude), limit)
+    if key not in _RECENT_DRINKS:
+        _RECENT_DRINKS[key] = Prepared(
+            lambda user_id, since, **excluded: _recent_drinks(user_id, since, excluded, limit),
+            user_id=int,
+            since=dt.datetime,
+            **{f"{part}{n}": kind for n in range(len(exclude)) for part, kind in (("volume", int), ("beverage", str))},
+        )
+    excluded = {}
+    for n, (volume_ml, beverage) in enumerate(exclude):
+        # As the ORM would prepare them for the integer and text columns.
+        excluded |= {f"volume{n}": int(volume_ml), f"beverage{n}": str(beverage)}
+    return _RECENT_DRINKS[key].all(user_id=user.pk, since=since, **excluded)
+
+
+def _recent_drinks(user_id: int, since: dt.datetime, excluded: dict, limit: int) -> QuerySet:
+    qs = Intake.objects.for_user(user_id).filter(taken_at__gte=since)
+    for n in range(len(excluded) // 2):
+        qs = qs.exclude(volume_ml=excluded[f"volume{n}"], beverage=excluded[f"beverage{n}"])
     grouped = qs.values("volume_ml", "beverage").annotate(last_at=Max("taken_at"), entry_id=Max("id"))
-    return list(grouped.order_by("-last_at", "-entry_id")[:limit])
+    return grouped.order_by("-last_at", "-entry_id")[:limit]
+
+
+# On every Today page, one per number of presets left out: compiled once per process.
+_RECENT_DRINKS: dict[tuple[int, int], Prepared] = {}
 
 
 def history_days(*, user, start: dt.date, end: dt.date, kinds: list[str] | None = None) -> list[Day]:
