@@ -275,3 +275,19 @@ def test_recent_drinks_compiled_once_are_what_the_queryset_gives(alice):
         expected = list(grouped.order_by("-last_at", "-entry_id")[:3])
         assert recent_drinks(user=alice, exclude=exclude) == expected
         assert len(expected) == min(3, 4 - len([e for e in exclude if e != (300, "tea")]))
+
+
+def test_the_unread_badge_counts_only_this_users_unread_notifications(alice, bob, rf):
+    from reminders.context_processors import notifications
+
+    def badge(user):
+        request = rf.get("/")
+        request.user, request.session = user, {"reminders_plan_checked": True}
+        return notifications(request)["unread_notifications"]
+
+    assert badge(alice) == 0
+    Notification.objects.create(user=alice, title="One", body="x")
+    Notification.objects.create(user=alice, title="Two", body="x")
+    Notification.objects.create(user=alice, title="Read", body="x", read=True)
+    Notification.objects.create(user=bob, title="Bob's", body="x")
+    assert (badge(alice), badge(bob)) == (2, 1)
