@@ -291,3 +291,24 @@ def test_the_unread_badge_counts_only_this_users_unread_notifications(alice, bob
     Notification.objects.create(user=alice, title="Read", body="x", read=True)
     Notification.objects.create(user=bob, title="Bob's", body="x")
     assert (badge(alice), badge(bob)) == (2, 1)
+
+
+def test_the_today_page_reads_a_fixed_number_of_queries_however_full_the_day(alice, client):
+    from tests.factories import IntakeFactory
+
+    client.force_login(alice)
+    client.get("/")  # the first page of a session also creates the reminder plan
+
+    def queries() -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/").status_code == 200
+        return [q["sql"] for q in ctx.captured_queries]
+
+    IntakeFactory(user=alice, taken_at=NOW - dt.timedelta(minutes=5))
+    one = queries()
+    for minutes in range(20):
+        IntakeFactory(user=alice, taken_at=NOW - dt.timedelta(minutes=10 + minutes), volume_ml=100 + minutes)
+    full = queries()
+    # Session, user, four kinds of entries, today's and (in the morning) yesterday's
+    # check-in, regular medicines, recent drinks, the unread badge, the running experiment.
+    assert len(one) == len(full) == 12, full
