@@ -225,8 +225,9 @@ def _done(rows: list[ReportSchedule], *, sent: set[int]) -> None:
 
 def reports_deliver(*, user_ids: list[int]) -> int:
     """A chunk of users: their snapshots built together (weekly_snapshots_get: a
-    constant number of queries for the chunk), then each user emailed on their own.
-    Returns how many emails went out."""
+    constant number of queries for the chunk), then each user emailed on their own;
+    the rows with nothing to send are cleared together. Returns how many emails went
+    out."""
     rows = list(ReportSchedule.objects.select_related("user").filter(user_id__in=user_ids, owed_week__isnull=False))
     try:
         snapshots = weekly_snapshots_get(weeks=[(row.user, row.owed_week) for row in rows if row.user.is_active])
@@ -234,7 +235,14 @@ def reports_deliver(*, user_ids: list[int]) -> int:
         # A read of the whole chunk failed: each user is built on their own instead.
         log.warning("weekly reports: chunk build failed; building %s users one by one", len(rows), exc_info=True)
         snapshots = {}
-    outcomes = {row.user_id: _deliver(row, snapshots.get(row.user_id)) for row in rows}
-    sent = {user_id for user_id, outcome in outcomes.items() if outcome == "sent"}
-    _done([row for row in rows if outcomes[row.user_id] != "failed"], sent=sent)
-    return len(sent)
+    sent, skipped = 0, []
+    for row in rows:
+        outcome = _deliver(row, snapshots.get(row.user_id))
+        if outcome == "sent":
+            # Recorded at once: a worker lost later in the chunk leaves no sent email owed.
+            _done([row], sent={row.user_id})
+            sent += 1
+        elif outcome == "skipped":
+            skipped.append(row)
+    _done(skipped, sent=set())
+    return sent
