@@ -23,6 +23,8 @@ def test_signup_leads_to_the_set_up_and_every_step_can_be_skipped(client, db):
     response = client.post(
         "/signup/", {"email": "erin@example.com", "password": PASSWORD, "timezone": "America/New_York"}
     )
+    assert response.status_code == 302 and response["Location"] == "/login/?next=/welcome/"
+    response = client.post(response["Location"], {"email": "erin@example.com", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/welcome/"
     url = "/welcome/"
     seen = []
