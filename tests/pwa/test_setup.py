@@ -9,7 +9,7 @@ import pytest
 
 from accounts.models import User
 from reminders import dispatch, plans
-from reminders.models import Delivery, Plan
+from reminders.models import Delivery, Plan, PushSubscription
 from tests.conftest import PASSWORD
 from tracker.pwa import setup
 
@@ -146,3 +146,5 @@ def test_allowing_push_adds_the_push_channel(alice_api, alice):
     )
     assert response.status_code == 201
     assert plans.plan_get(user=alice).channels == ["in_app", "push"]
+    stored = PushSubscription.objects.get(user=alice)
+    assert (stored.endpoint, stored.p256dh, stored.auth) == ("http://127.0.0.1:9/push/x", "k" * 87, "a" * 22)

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from reminders import dispatch, plans
-from reminders.models import Delivery, Kind, Notification, Plan
+from reminders.models import Delivery, Kind, Notification, Plan, PushSubscription
 from tests.factories import ActivityFactory, EpisodeFactory
 
 
@@ -151,12 +151,22 @@ def test_the_test_endpoint_creates_one_delivery_per_enabled_channel(alice_api, a
     ]
 
 
-def test_push_subscribe_and_unsubscribe(alice_api, alice):
+def test_push_subscribe_and_unsubscribe(alice_api, alice, bob_api, bob):
     sub = {"endpoint": "https://push.example.com/abc", "keys": {"p256dh": "BPxyz", "auth": "abc"}}
     assert alice_api.post("/api/v1/reminders/push/subscription/", sub, format="json").status_code == 201
-    assert alice_api.post("/api/v1/reminders/push/subscription/", {"endpoint": "x"}, format="json").status_code == 400
+    stored = PushSubscription.objects.get()
+    assert (stored.user, stored.endpoint, stored.p256dh, stored.auth) == (alice, sub["endpoint"], "BPxyz", "abc")
+    # What the channel hands to the push library: the browser's keys as it sent them.
+    assert stored.subscription_info() == {"endpoint": sub["endpoint"], "keys": {"p256dh": "BPxyz", "auth": "abc"}}
+    bad = alice_api.post("/api/v1/reminders/push/subscription/", {"endpoint": "x"}, format="json")
+    assert bad.status_code == 400 and "endpoint" in bad.json()
+    assert PushSubscription.objects.count() == 1
+    # Bob cannot unsubscribe alice's browser; she can.
+    bobs = bob_api.delete("/api/v1/reminders/push/subscription/", {"endpoint": sub["endpoint"]}, format="json")
+    assert bobs.status_code == 204 and PushSubscription.objects.filter(user=alice).exists()
     response = alice_api.delete("/api/v1/reminders/push/subscription/", {"endpoint": sub["endpoint"]}, format="json")
     assert response.status_code == 204
+    assert not PushSubscription.objects.exists()
 
 
 # ---------------------------------------------------------------- event reminders
