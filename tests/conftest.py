@@ -1,3 +1,4 @@
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -161,3 +162,31 @@ def anon_api():
 @pytest.fixture
 def now():
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@contextlib.contextmanager
+def broker_at(url: str):
+    """Publish (and consume) through the broker at `url` for a while. Celery reads the
+    CELERY_BROKER_URL environment variable before its own `broker_url` setting, so
+    setting `app.conf.broker_url` alone changes nothing wherever that variable is set
+    (CI, and every run of this suite on Redis): a broker-outage test doing only that
+    kept publishing to the healthy broker."""
+    from tracker.celery import app
+
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    saved = app.conf.broker_url, app.conf.broker_transport_options
+    os.environ["CELERY_BROKER_URL"] = url
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = settings.REDIS_TRANSPORT_OPTIONS
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
+        app.conf.broker_url, app.conf.broker_transport_options = saved
+        app._pool = None
+        app.amqp._producer_pool = None
