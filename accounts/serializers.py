@@ -79,6 +79,7 @@ class ProfileSerializer(StrictModelSerializer):
     class Meta:
         model = User
         fields = [
+            "id",
             "email",
             "email_verified",
             "timezone",
@@ -94,7 +95,8 @@ class ProfileSerializer(StrictModelSerializer):
             "pregnancy_due_date",
             "conditions",
         ]
-        read_only_fields = ["email"]
+        # The id lets the app's service worker send only this user's offline entries.
+        read_only_fields = ["id", "email"]
 
 
 class PasswordSerializer(StrictSerializer):

@@ -4,12 +4,23 @@ action, however often the link is posted) or the email unsubscribe."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
-from reminders.links import ActionRefused, action_read, unsubscribe_read
+from accounts.models import Units, User
+from reminders.links import ActionRefused, ActionRequest, action_read, unsubscribe_read
 from reminders.models import ActionUse, Plan
 from reminders.plans import plan_get, plan_snooze_for
 from reminders.wording import format_volume
+from tracker.logbook.models import Beverage
 from tracker.logbook.services import intake_log
+
+
+def action_prompt(request: ActionRequest) -> tuple[str, str]:
+    """The question and the button a one-tap link's page shows, in the user's units."""
+    if request.action != "drink":
+        return "Snooze reminders for an hour?", "Snooze 1 h"
+    units = User.objects.filter(pk=request.user_id).values_list("units", flat=True).first() or Units.METRIC
+    volume = format_volume(request.ml, units)
+    beverage = Beverage(request.beverage).label.lower() if request.beverage in Beverage.values else "a drink"
+    return f"Log {volume} of {beverage}?", f"I drank {volume}"
 
 
 def action_perform(*, action: str, token: str) -> tuple[bool, str]:

@@ -123,7 +123,8 @@ def action(request, action, token):
     except links.ActionRefused as refused:
         return render(request, "reminders/action_refused.html", {"reason": str(refused)}, status=400)
     if request.method == "GET":
-        return render(request, "reminders/action_confirm.html", {"action": action, "request_": request_})
+        question, button = actions.action_prompt(request_)
+        return render(request, "reminders/action_confirm.html", {"question": question, "button": button})
     # The service worker posts the link from a notification's button and shows the
     # answer as a short confirmation: it asks for JSON.
     wants_json = "application/json" in request.headers.get("Accept", "")

@@ -90,3 +90,17 @@ def test_the_template_filters_take_iso_strings_and_use_the_current_zone():
             Context({"a": "2026-11-16", "b": "2026-11-22", "when": dt.datetime(2026, 11, 30, 7, 4, tzinfo=dt.UTC)})
         )
     assert out == "16–22 Nov 2026 · Mon 16 Nov · Mon 30 Nov 2026, 02:04 · 2 days"
+
+
+@pytest.mark.parametrize(
+    ("pct", "text"),
+    [
+        (-71.4, "71% fewer"),
+        (170.5, "171% more"),
+        (0.4, "about the same"),
+        (-100.0, "100% fewer"),
+        (None, "no upper limit"),
+    ],
+)
+def test_a_change_reads_as_fewer_or_more(pct, text):
+    assert human.change(pct) == text

@@ -75,3 +75,20 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
     if n == 0:
         return f"no {plural or singular + 's'}"
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def listing(words: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    words = list(words)
+    return words[0] if len(words) < 2 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def change(pct: float | None) -> str:
+    """A relative change as people say it: -71.4 → "71% fewer", 170.5 → "171% more".
+    Rounded here, for display only; the figure itself stays exact."""
+    if pct is None:
+        return "no upper limit"
+    whole = int(abs(pct) + 0.5)  # half away from zero, as people round (round() gives 170 for 170.5)
+    if whole == 0:
+        return "about the same"
+    return f"{whole}% {'fewer' if pct < 0 else 'more'}"

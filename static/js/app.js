@@ -43,10 +43,14 @@
       var parts = pair.split(":");
       if (parts.length === 2) map[parts[0]] = parts[1];
     });
-    var inputs = root.querySelectorAll("input[name='symptoms']");
+    // The cramp form's symptoms are one field's values; the check-in's red flags are
+    // one yes/no box each, keyed by the box's name.
+    var byName = box.dataset.adviceBy === "name";
+    var inputs = root.querySelectorAll(byName ? "input[type='checkbox']" : "input[name='symptoms']");
+    function key(input) { return byName ? input.name : input.value; }
     function update() {
       var show = {};
-      inputs.forEach(function (input) { if (input.checked && map[input.value]) show[map[input.value]] = true; });
+      inputs.forEach(function (input) { if (input.checked && map[key(input)]) show[map[key(input)]] = true; });
       box.querySelectorAll(".advice").forEach(function (el) { el.hidden = !show[el.id]; });
     }
     inputs.forEach(function (input) { input.addEventListener("change", update); });

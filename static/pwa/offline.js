@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var me = document.currentScript;
-  if (!me || !me.getAttribute("data-config") || !("indexedDB" in window) || !window.fetch) return;
+  if (!me || !me.getAttribute("data-config") || !("indexedDB" in window) || !window.fetch || !window.OfflineQueue) return;
   var config = JSON.parse(me.getAttribute("data-config"));
   var API = me.getAttribute("data-api-root");
   var URLS = {
@@ -15,32 +15,7 @@
   };
   var ML_PER_US_FL_OZ = 29.5735295625;
   var LIST_FIELDS = ["illness", "dehydration_signs"];
-  var DB_NAME = "cramp-tracker-offline";
-  var STORE = "queue";
-
-  // ---------------------------------------------------------------- the queue
-
-  function openDb() {
-    return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB_NAME, 1);
-      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "id" }); };
-      request.onsuccess = function () { resolve(request.result); };
-      request.onerror = function () { reject(request.error); };
-    });
-  }
-  function withStore(mode, work) {
-    return openDb().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction(STORE, mode);
-        var result = work(tx.objectStore(STORE));
-        tx.oncomplete = function () { db.close(); resolve(result && "result" in result ? result.result : undefined); };
-        tx.onerror = function () { db.close(); reject(tx.error); };
-      });
-    });
-  }
-  function queueAdd(item) { return withStore("readwrite", function (s) { return s.add(item); }); }
-  function queueAll() { return withStore("readonly", function (s) { return s.getAll(); }); }
-  function queueRemove(id) { return withStore("readwrite", function (s) { return s.delete(id); }); }
+  var queue = window.OfflineQueue;
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -60,6 +35,52 @@
     var day = new Date(Date.UTC(+parts.year, +parts.month - 1, +parts.day));
     if (parts.hour + ":" + parts.minute < config.day_starts_at) day.setUTCDate(day.getUTCDate() - 1);
     return day.toISOString().slice(0, 10);
+  }
+
+  // Wall time on a local date in the user's zone -> the instant (ms). The zone's offset
+  // is read at the first guess and again at the result, which settles DST changes.
+  function zoneOffset(ms) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: config.timezone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+    }).formatToParts(new Date(ms)).forEach(function (p) { parts[p.type] = p.value; });
+    return Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second) - ms;
+  }
+  function localInstant(date, hhmm) {
+    var d = date.split("-"), t = hhmm.split(":");
+    var wall = Date.UTC(+d[0], +d[1] - 1, +d[2], +t[0], +t[1]);
+    var guess = wall - zoneOffset(wall);
+    return wall - zoneOffset(guess);
+  }
+  function localDate(ms) {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: config.timezone }).format(new Date(ms));
+  }
+  function addDays(date, n) {
+    var d = new Date(date + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  }
+
+  // The quick cramp logger's "when", as the server's QuickCrampForm.started_at reads it:
+  // earlier tonight is the latest past occurrence of that wall time; last night is that
+  // wall time inside the sleep window that ended most recently.
+  function crampStart(when, atTime, nowMs) {
+    if (!when || when === "now" || !atTime) return nowMs;
+    var today = localDate(nowMs);
+    if (when === "tonight") {
+      var at = localInstant(today, atTime);
+      return at > nowMs ? localInstant(addDays(today, -1), atTime) : at;
+    }
+    var start = config.sleep_starts_at, end = config.sleep_ends_at;
+    for (var back = 0; back < 3; back++) {
+      var endDate = addDays(today, -back);
+      if (localInstant(endDate, end) <= nowMs) {
+        var startDate = start < end ? endDate : addDays(endDate, -1);
+        return localInstant(atTime < start ? addDays(startDate, 1) : startDate, atTime);
+      }
+    }
+    return nowMs;
   }
 
   function toMl(amount) {
@@ -99,8 +120,18 @@
     }
     if (path === URLS.cramp) {
       if (!data.get("muscle") || !data.has("severity")) return null;
-      return { kind: "episode", url: API + "episodes/",
-               body: { started_at: now, duration_seconds: 60, muscle: data.get("muscle"), severity: parseInt(data.get("severity"), 10) },
+      var when = data.get("when"), atTime = data.get("at_time");
+      if ((when === "tonight" || when === "last_night") && !atTime) return null;
+      var durations = config.cramp_durations || {};
+      var body = {
+        started_at: new Date(crampStart(when, atTime, Date.now())).toISOString(),
+        duration_seconds: durations[data.get("duration") || "short"] || durations.short,
+        muscle: data.get("muscle"),
+        side: data.get("side") || "none",
+        severity: parseInt(data.get("severity"), 10),
+        sleep_disturbed: data.get("woke") === "on"
+      };
+      return { kind: "episode", url: API + "episodes/", body: body,
                text: "a cramp (" + data.get("muscle") + ", severity " + data.get("severity") + ")" };
     }
     if (path === URLS.checkin) {
@@ -129,10 +160,15 @@
 
   // ---------------------------------------------------------------- page messages
 
-  function say(text, level) {
+  // A message with a key replaces the last one with that key: the page and the service
+  // worker may both report the same sync.
+  function say(text, level, key) {
     var box = document.getElementById("messages");
     if (!box) return;
+    var old = key && box.querySelector('[data-offline-key="' + key + '"]');
+    if (old) old.remove();
     var p = document.createElement("p");
+    if (key) p.setAttribute("data-offline-key", key);
     p.className = "message message-" + (level || "success");
     p.setAttribute("role", "status");
     p.setAttribute("data-offline-message", "");
@@ -154,8 +190,11 @@
     request.id = newKey();
     request.user = config.user;
     request.created_at = new Date().toISOString();
-    queueAdd(request).then(function () {
+    // The service worker cannot read cookies: the entry carries the CSRF token it was made with.
+    request.csrf = csrf();
+    queue.add(request).then(function () {
       say("Saved on this phone, will sync when you are back online: " + request.text + ".");
+      askForBackgroundSync();
     }, function () {
       say("Could not save this on the phone: " + request.text + ".", "error");
     });
@@ -167,69 +206,45 @@
     var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
     return m ? decodeURIComponent(m[1]) : "";
   }
-  function call(method, url, body, key) {
-    var headers = { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() };
-    if (key) headers["Idempotency-Key"] = key;
-    return fetch(url, { method: method, credentials: "same-origin", headers: headers, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  // Where the browser offers it (Chromium, Android), the service worker sends the queue
+  // as soon as the connection returns, even with the app closed; a page open then sends
+  // it too, and the Idempotency-Key makes the two one.
+  function askForBackgroundSync() {
+    if (!navigator.serviceWorker) return;
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.sync) return registration.sync.register(queue.TAG);
+    }).catch(function () {});
   }
 
-  // A check-in for a day that has one already (made on another device meanwhile) is a
-  // 400 that says to PATCH it: find it and change it, as the page would.
-  function patchExistingCheckin(item) {
-    var day = item.body.day;
-    return fetch(API + "checkins/?from=" + day + "&to=" + day, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) {
-        var row = data && data.results && data.results[0];
-        if (!row) return false;
-        var changes = Object.assign({}, item.body);
-        delete changes.day;
-        return call("PATCH", API + "checkins/" + row.id + "/", changes).then(function (r) { return r.ok; });
-      });
-  }
-
-  function send(item) {
-    return call("POST", item.url, item.body, item.id).then(function (response) {
-      if (response.ok) return "sent";
-      if (response.status === 400 && item.kind === "checkin") {
-        return patchExistingCheckin(item).then(function (ok) { return ok ? "sent" : "refused"; });
-      }
-      if (response.status === 400) return "refused";  // it will never pass: say so and drop it
-      return "later";  // logged out, throttled, server trouble: keep it
-    });
+  function syncedText(sent) {
+    return "Synced " + sent + (sent === 1 ? " entry" : " entries") + " saved on this phone. Reload to see " + (sent === 1 ? "it" : "them") + ".";
   }
 
   var syncing = false;
   function sync() {
     if (syncing || !navigator.onLine) return Promise.resolve();
     syncing = true;
-    var sent = 0;
-    return queueAll().then(function (items) {
-      items = items.filter(function (item) { return item.user === config.user; });
-      items.sort(function (a, b) { return a.created_at < b.created_at ? -1 : 1; });
-      var chain = Promise.resolve(true);
-      items.forEach(function (item) {
-        chain = chain.then(function (go) {
-          if (!go) return false;
-          return send(item).then(function (outcome) {
-            if (outcome === "later") return false;
-            if (outcome === "refused") say("Could not sync " + item.text + ": the server refused it.", "error");
-            else sent += 1;
-            return queueRemove(item.id).then(function () { return true; });
-          }, function () { return false; });  // the connection dropped again
-        });
-      });
-      return chain;
-    }).then(function () {
-      if (sent) say("Synced " + sent + (sent === 1 ? " entry" : " entries") + " saved on this phone. Reload to see " + (sent === 1 ? "it" : "them") + ".");
+    return queue.sync(config.user, csrf).then(function (outcome) {
+      outcome.refused.forEach(function (text) { say("Could not sync " + text + ": the server refused it.", "error"); });
+      if (outcome.sent) say(syncedText(outcome.sent), "success", "synced");
     }).catch(function () {}).then(function () { syncing = false; });
+  }
+
+  // What the service worker sent while this page was open or closed.
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      var msg = event.data || {};
+      if (msg.type !== "offline-queue-synced" || msg.user !== config.user) return;
+      msg.refused.forEach(function (text) { say("Could not sync " + text + ": the server refused it.", "error"); });
+      if (msg.sent) say(syncedText(msg.sent), "success", "synced");
+    });
   }
 
   window.addEventListener("online", sync);
   function start() {
     if (navigator.onLine) { sync(); return; }
-    queueAll().then(function (items) {
-      items = items.filter(function (item) { return item.user === config.user; });
+    queue.entriesOf(config.user).then(function (items) {
       if (items.length) say(items.length + (items.length === 1 ? " entry is" : " entries are") + " saved on this phone and will sync when you are back online.");
     });
   }

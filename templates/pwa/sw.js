@@ -10,6 +10,8 @@ var PAGES = {{ pages }};
 var OFFLINE_URL = {{ offline_url }};
 var LOGOUT_URL = {{ logout_url }};
 var STATIC_PREFIX = {{ static_prefix }};
+var ME_URL = {{ me_url }};
+importScripts({{ queue_script }});
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) { return cache.addAll(SHELL); }).then(function () {
@@ -67,6 +69,32 @@ self.addEventListener("fetch", function (event) {
       .then(function (hit) { return hit || caches.match(OFFLINE_URL); });
   }));
 });
+
+// ---------------------------------------------------------------- the offline queue
+
+// Background sync: entries logged offline go out when the connection returns, even
+// with the app closed. Only the signed-in user's entries are sent; a failure rejects,
+// so the browser tries again later. Open pages are told what was synced.
+self.addEventListener("sync", function (event) {
+  if (event.tag === self.OfflineQueue.TAG) event.waitUntil(syncQueue());
+});
+
+function syncQueue() {
+  return fetch(ME_URL, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (response) {
+      if (!response.ok) throw new Error("not signed in: the entries wait");
+      return response.json();
+    })
+    .then(function (me) {
+      return self.OfflineQueue.sync(me.id, function (item) { return item.csrf || ""; }).then(function (outcome) {
+        var message = { type: "offline-queue-synced", user: me.id, sent: outcome.sent, refused: outcome.refused };
+        return self.clients.matchAll({ type: "window" }).then(function (windows) {
+          windows.forEach(function (w) { w.postMessage(message); });
+          if (outcome.waiting) throw new Error("some entries must wait");
+        });
+      });
+    });
+}
 
 // ---------------------------------------------------------------- push reminders
 

@@ -1,10 +1,13 @@
 import datetime as dt
+import threading
+import time
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import EpisodeFactory
+from tests.factories import EpisodeFactory, UserFactory
 from tracker.experiments import design, services
 from tracker.experiments.models import Experiment
 
@@ -95,6 +98,41 @@ def test_one_experiment_at_a_time(bob_api):
     again = bob_api.post(URL, {"intervention": "calf_stretches", "block_days": 7}, format="json")
     assert again.status_code == 400
     assert "stop it first" in again.json()["intervention"][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_starts_at_once_make_one_experiment(needs_postgres, monkeypatch):
+    # Two taps on two devices: both see no running experiment unless the check and
+    # the insert are serialised per user. The slow seed widens the gap between them.
+    user = UserFactory()
+    slow_seed = design.new_seed
+
+    def new_seed():
+        time.sleep(0.3)
+        return slow_seed()
+
+    monkeypatch.setattr(design, "new_seed", new_seed)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def start(intervention):
+        try:
+            barrier.wait()
+            services.experiment_start(user=user, intervention=intervention, block_days=7)
+            outcomes.append("started")
+        except ValidationError as error:
+            outcomes.append(error.message_dict["intervention"][0])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=start, args=(name,)) for name in ("magnesium", "calf_stretches")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Experiment.objects.filter(user=user).count() == 1
+    assert len(outcomes) == 2 and "started" in outcomes
+    assert any("stop it first" in outcome for outcome in outcomes)
 
 
 def test_stop_then_start_another(bob_api):

@@ -2,11 +2,15 @@
 wait in IndexedDB, go out when the connection returns, and a replay of the same queued
 entries (an answer lost on the way back) logs nothing twice."""
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.pwa.test_install import wait_for_worker
+from tests.pwa.test_push_actions import until
 from tests.web.conftest import log_in
+from tests.web.test_night_browser import NEW_YORK, carl, carl_page, ny_context, ny_page  # noqa: F401 - fixtures
 from tracker.logbook.models import CheckIn, Episode, Intake
 
 pytestmark = pytest.mark.browser
@@ -69,7 +73,8 @@ def test_entries_made_offline_sync_once_when_the_connection_returns(alice_page, 
     intake = Intake.objects.for_user(alice).get()
     assert (intake.volume_ml, intake.beverage) == (250, "water")
     episode = Episode.objects.for_user(alice).get()
-    assert (episode.muscle, episode.severity, episode.duration_seconds) == ("foot", 6, 60)
+    # The default chip, as online: "Under a minute" is 30 s.
+    assert (episode.muscle, episode.severity, episode.duration_seconds) == ("foot", 6, 30)
     checkin = CheckIn.objects.for_user(alice).get()
     assert checkin.sleep_hours == 6 and not checkin.no_cramps and checkin.sitting_hours is None
 
@@ -109,3 +114,87 @@ def test_queued_entries_wait_for_their_own_user(alice_page, browser_context, ali
     page.goto("/")
     expect(page.get_by_text("Synced 1 entry saved on this phone.")).to_be_visible()
     assert Intake.objects.for_user(alice).count() == 1 and not Intake.objects.for_user(bob).exists()
+
+
+def test_last_nights_cramp_logged_offline_keeps_its_time_and_details(carl_page, ny_context, carl):  # noqa: F811
+    # The morning after, on a train with no signal: "last night, 03:00, woke me, left
+    # calf, over 5 min, 7" must arrive as that, not as a one-minute cramp "now".
+    page = carl_page
+    page.goto("/cramp/")
+    wait_for_worker(page)
+    ny_context.set_offline(True)
+    page.goto("/cramp/")
+    page.get_by_text("Last night", exact=True).click()
+    page.get_by_label("At about").fill("03:00")
+    expect(page.get_by_label("It woke me up")).to_be_checked()
+    page.get_by_text("Left", exact=True).click()
+    page.get_by_text("Calf", exact=True).click()
+    page.get_by_text("Over 5 min", exact=True).click()
+    page.get_by_role("button", name="Severity 7, save").click()
+    expect(saved_offline(page)).to_contain_text("a cramp (calf, severity 7)")
+    ny_context.set_offline(False)
+    expect(page.get_by_text("Synced 1 entry saved on this phone.")).to_be_visible()
+
+    # Worked by hand for a 23:00-07:00 sleep window: after 07:00 in New York "last
+    # night 03:00" is today's 03:00; before it, yesterday's.
+    local_now = dt.datetime.now(NEW_YORK)
+    night_of = local_now.date() if local_now.time() >= dt.time(7) else local_now.date() - dt.timedelta(days=1)
+    expected = dt.datetime.combine(night_of, dt.time(3), tzinfo=NEW_YORK)
+    episode = Episode.objects.for_user(carl).get()
+    assert episode.started_at == expected
+    assert (episode.muscle, episode.side, episode.severity) == ("calf", "left", 7)
+    assert (episode.duration_seconds, episode.sleep_disturbed, episode.at_night) == (420, True, True)
+
+
+def test_earlier_tonight_offline_after_midnight_is_the_evening_before(carl_page, ny_context, carl):  # noqa: F811
+    # At 01:00 on 10 November in New York, "earlier tonight at 23:45" is 9 November.
+    page = carl_page
+    page.goto("/cramp/")
+    wait_for_worker(page)
+    page.clock.set_fixed_time(dt.datetime(2026, 11, 10, 1, 0, tzinfo=NEW_YORK))
+    ny_context.set_offline(True)
+    page.goto("/cramp/")
+    page.get_by_text("Earlier tonight", exact=True).click()
+    page.get_by_label("At about").fill("23:45")
+    page.get_by_text("Foot", exact=True).click()
+    page.get_by_role("button", name="Severity 4, save").click()
+    expect(saved_offline(page)).to_contain_text("a cramp (foot, severity 4)")
+    ny_context.set_offline(False)
+    expect(page.get_by_text("Synced 1 entry saved on this phone.")).to_be_visible()
+    episode = Episode.objects.for_user(carl).get()
+    assert episode.started_at == dt.datetime(2026, 11, 9, 23, 45, tzinfo=NEW_YORK)
+
+
+def test_the_service_worker_sends_the_queue_with_the_app_closed(alice_page, browser_context, live_server, alice):
+    # A drink logged offline, then the app closed: when the connection returns the
+    # browser wakes the service worker (background sync), which sends it alone.
+    page = alice_page
+    page.goto("/")
+    wait_for_worker(page)
+    browser_context.set_offline(True)
+    page.goto("/")
+    page.get_by_role("button", name="Glass").click()
+    expect(saved_offline(page)).to_contain_text("250 ml of water")
+    page.goto("about:blank")  # the app is closed: no page of it runs
+    assert not Intake.objects.for_user(alice).exists()
+
+    # The connection returns; the browser wakes the worker with a sync event (DevTools
+    # sends it here: headless Chromium's own network watch does not see the emulation).
+    browser_context.set_offline(False)
+    cdp = browser_context.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    live = lambda: [r for r in registrations if not r["isDeleted"] and r["scopeURL"].startswith(live_server.url)]  # noqa: E731
+    assert until(page, lambda: live(), timeout=20)
+    registration_id = live()[-1]["registrationId"]
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {"origin": live_server.url, "registrationId": registration_id, "tag": "offline-queue", "lastChance": False},
+    )
+    assert until(page, lambda: Intake.objects.for_user(alice).exists(), timeout=15)
+    intake = Intake.objects.for_user(alice).get()
+    assert (intake.volume_ml, intake.beverage) == (250, "water")
+    page.goto("/")
+    assert page.evaluate(READ_QUEUE) == []
+    assert Intake.objects.for_user(alice).count() == 1

@@ -31,6 +31,17 @@ def test_opening_a_one_tap_link_shows_a_button_and_logs_nothing(alice):
     assert Intake.objects.count() == 0
 
 
+def test_the_confirm_page_speaks_the_users_units_and_beverage(alice):
+    alice.units = "us"
+    alice.save(update_fields=["units"])
+    url = links.action_url(user_id=alice.id, slot=timezone.now(), action="drink", ml=355, beverage="tea")
+    response = Client().get(url.replace("http://testserver", ""))
+    text = response.content.decode()
+    # 355 ml is 12 US fl oz; a US user never sees millilitres, and tea is not called water.
+    assert "Log 12 fl oz of tea?" in text and "I drank 12 fl oz" in text
+    assert " ml" not in text and "water" not in text
+
+
 def test_posting_twice_logs_one_intake_without_a_session(alice):
     path = drink_path(alice, ml=300)
     first = Client(enforce_csrf_checks=True).post(path)

@@ -10,6 +10,7 @@ from scipy import stats as sps
 from accounts.models import Medication
 from tests.factories import CheckInFactory, EpisodeFactory, IntakeFactory
 from tests.reports.conftest import local
+from tests.reports.test_api_pages import web_client
 from tracker.logbook import advice, services
 from tracker.reports.models import WeeklySnapshot
 
@@ -188,6 +189,7 @@ def test_red_flags_head_the_report_with_the_see_a_doctor_message(alice, alice_ap
             "kind": "symptoms",
             "group": "dehydration",
             "symptoms": ["fainting"],
+            "source": "episode",
             "message": "You logged fainting on 3 Nov 2026: that needs a doctor. "
             "Fainting, confusion or sunken eyes can mean severe dehydration — see a doctor.",
         }
@@ -267,7 +269,7 @@ def test_a_cramp_overrides_a_checkins_no_cramps(alice, alice_api):
     assert days["2026-11-05"]["observed"] is False
 
 
-def test_change_against_previous_week_and_baseline_is_per_logged_day_with_an_exact_interval(alice, alice_api):
+def _baseline_then_a_better_week(alice):
     # 8 baseline weeks (7 Sep – 1 Nov) with cramps on Mon–Thu only (4 logged days each):
     # 7 cramps per 7 logged days. Week 45: 2 cramps over 7 logged days.
     for week in range(8):
@@ -278,6 +280,10 @@ def test_change_against_previous_week_and_baseline_is_per_logged_day_with_an_exa
     for day in (3, 5):
         EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, day, 20, 0))
     _checkins(alice, dt.date(2026, 11, 2), 7, cramp_days={dt.date(2026, 11, 3), dt.date(2026, 11, 5)})
+
+
+def test_change_against_previous_week_and_baseline_is_per_logged_day_with_an_exact_interval(alice, alice_api):
+    _baseline_then_a_better_week(alice)
     change = weekly(alice_api, "2026-W45")["change"]
     # Exact Poisson ratio by the conditional binomial: 2 of 2 + 32 events, times 32/7.
     ci = sps.binomtest(2, 34).proportion_ci(0.95, method="exact")
@@ -289,6 +295,19 @@ def test_change_against_previous_week_and_baseline_is_per_logged_day_with_an_exa
     assert eight["change_low_pct"] == round(100 * (low - 1), 1)
     assert eight["change_high_pct"] == round(100 * (high - 1), 1)
     assert change["responder"] is True and change["responder_50"] is True
+
+
+def test_the_page_says_the_change_as_fewer_or_more_cramps_rounded_for_reading(alice):
+    _baseline_then_a_better_week(alice)
+    html = web_client(alice).get("/reports/weekly/", {"week": "2026-W45"}).content.decode()
+    text = " ".join(html.split())
+    # By hand: 2/7 against 4/4 a day is 71.4% fewer; against 32 events over 32 days the
+    # exact interval comes from the binomial 2 of 34 (scipy), shown as whole percents.
+    ci = sps.binomtest(2, 34).proportion_ci(0.95, method="exact")
+    low, high = (100 * (p / (1 - p) * 32 / 7 - 1) for p in (ci.low, ci.high))
+    assert low < 0 < high  # the interval reaches from fewer to more
+    assert "Previous week: 4 cramps; per logged day, this week had 71% fewer." in text
+    assert f"this week had 71% fewer (95% interval: {int(-low + 0.5)}% fewer to {int(high + 0.5)}% more)" in text
 
 
 def test_three_of_four_cramps_per_logged_day_is_exactly_a_25_percent_responder(alice, alice_api):
@@ -349,7 +368,9 @@ def test_medication_before_after_is_per_logged_day_after_a_settle_in_with_an_exa
     for day in [*cramps_before, *settle, *cramps_after]:
         EpisodeFactory(user=alice, started_at=local(alice, day.year, day.month, day.day, 20, 0))
 
-    change = weekly(alice_api, "2026-W45")["medication_changes"][0]
+    # The week under way (9–15 Nov) covers the last day after, 9 Nov; the report of the
+    # week before ends on 8 Nov and so stops a day short of it.
+    change = weekly(alice_api, "2026-W46")["medication_changes"][0]
     assert (change["before_cramps"], change["before_logged_days"]) == (8, 28)
     assert (change["after_cramps"], change["after_logged_days"]) == (2, 28)
     assert change["before_per_week"] == 2.0 and change["after_per_week"] == 0.5

@@ -4,6 +4,7 @@ adherence answer, and the block-start notices."""
 import datetime as dt
 import logging
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -85,24 +86,29 @@ def experiment_start(
         starts_on=starts_on,
         today=today,
     )
-    running = experiment_running(user=user, today=today)
-    if running is not None:
-        raise ValidationError(
-            {"intervention": f"Your experiment with {running.name} runs until {running.ends_on}: stop it first."}
+    with transaction.atomic():
+        # One at a time per person: the user's row lock serialises two starts made at
+        # once (two devices), so the second sees the first. A unique constraint cannot
+        # say "not yet over".
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        running = experiment_running(user=user, today=today)
+        if running is not None:
+            raise ValidationError(
+                {"intervention": f"Your experiment with {running.name} runs until {running.ends_on}: stop it first."}
+            )
+        seed = design.new_seed()
+        return Experiment.objects.create(
+            user=user,
+            intervention=intervention,
+            label=label,
+            starts_on=starts_on,
+            run_in_days=run_in_days,
+            block_days=block_days,
+            pairs=pairs,
+            washout_days=washout_days,
+            seed=seed,
+            on_first=design.draw_order(seed, pairs),
         )
-    seed = design.new_seed()
-    return Experiment.objects.create(
-        user=user,
-        intervention=intervention,
-        label=label,
-        starts_on=starts_on,
-        run_in_days=run_in_days,
-        block_days=block_days,
-        pairs=pairs,
-        washout_days=washout_days,
-        seed=seed,
-        on_first=design.draw_order(seed, pairs),
-    )
 
 
 def experiment_stop(*, experiment: Experiment, today: dt.date | None = None) -> Experiment:

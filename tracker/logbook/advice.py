@@ -3,7 +3,7 @@ messages and the tips after a cramp. The app is not a diagnostic tool; it says
 plainly when something needs a doctor. One place for the wording, used by the API,
 the pages, the reminders and the reports."""
 
-from tracker.logbook.models import DEHYDRATION_RED_FLAGS, SEIZURE_RED_FLAGS
+from tracker.logbook.models import DEHYDRATION_RED_FLAGS, PREGNANCY_RED_FLAGS, SEIZURE_RED_FLAGS
 
 SEIZURE_MESSAGE = (
     "Loss of consciousness or whole-body convulsions can be a seizure, not a cramp: "
@@ -22,6 +22,12 @@ CIRCULATION_MESSAGE = (
 PREGNANCY_MESSAGE = (
     "In pregnancy, cramps with swelling or high blood pressure need checking at once — see a doctor or midwife."
 )
+# Logged in the check-in, on a day rather than with a cramp: prompt, not an emergency
+# call, and no name for what it might be.
+PREGNANCY_DAY_MESSAGE = (
+    "High blood pressure or swelling in pregnancy needs checking promptly — "
+    "see a doctor or contact your maternity care (midwife) today."
+)
 
 CRAMP_TIPS = [
     "Stretch the muscle gently and hold the stretch; massage it.",
@@ -38,12 +44,15 @@ NIGHTS_FOR_FREQUENT_CRAMPS = 5
 
 
 def red_flag_message(symptoms: list[str], *, pregnant: bool = False) -> str | None:
-    """The "see a doctor" message for an episode's symptoms, most urgent first, or None."""
+    """The "see a doctor" message for an episode's symptoms or a check-in's red flags
+    (their names are shared), most urgent first, or None."""
     present = set(symptoms)
     if present & SEIZURE_RED_FLAGS:
         return SEIZURE_MESSAGE
     if present & DEHYDRATION_RED_FLAGS:
         return SEVERE_DEHYDRATION_MESSAGE
+    if present & PREGNANCY_RED_FLAGS:
+        return PREGNANCY_DAY_MESSAGE
     if pregnant and "swelling" in present:
         return PREGNANCY_MESSAGE
     if present & {"swelling", "redness", "numbness"}:

@@ -21,6 +21,7 @@ from tracker.logbook import advice, services
 from tracker.logbook.filters import CheckInFilter, diary_filterset
 from tracker.logbook.models import (
     CHECKIN_FACTOR_FIELDS,
+    CHECKIN_RED_FLAG_FIELDS,
     Activity,
     CheckIn,
     DehydrationSign,
@@ -125,11 +126,38 @@ class DoseSerializer(StrictModelSerializer):
 class CheckInSerializer(StrictModelSerializer):
     illness = choice_list(Illness)
     dehydration_signs = choice_list(DehydrationSign)
+    red_flag_message = serializers.SerializerMethodField(
+        help_text="Set when a red flag below is true: show it to the user at once."
+    )
 
     class Meta:
         model = CheckIn
-        fields = ["id", "day", *CHECKIN_FACTOR_FIELDS]
+        fields = ["id", "day", *CHECKIN_FACTOR_FIELDS, *CHECKIN_RED_FLAG_FIELDS, "red_flag_message"]
         read_only_fields = ("id",)
+        # Red flags on the day, outside any cramp (a cramp's own go in its `symptoms`).
+        extra_kwargs = {
+            "fainting": {"help_text": "Fainted this day, not during a cramp. A red flag: see a doctor."},
+            "confusion": {"help_text": "Confused this day, not during a cramp. A red flag: see a doctor."},
+            "sunken_eyes": {"help_text": "Sunken eyes (a sign of severe dehydration). A red flag: see a doctor."},
+            "loss_of_consciousness": {
+                "help_text": "Lost consciousness this day, not during a cramp. Can be a seizure: a red flag."
+            },
+            "whole_body_convulsions": {
+                "help_text": "Whole-body convulsions (a fit) this day. Can be a seizure: a red flag."
+            },
+            "high_blood_pressure_in_pregnancy": {
+                "help_text": "Pregnant, with high blood pressure measured or told this day. A red flag: see a "
+                "doctor or maternity care promptly."
+            },
+            "swelling_in_pregnancy": {
+                "help_text": "Pregnant, with swelling of the face, hands or legs this day. A red flag: see a "
+                "doctor or maternity care promptly."
+            },
+        }
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_red_flag_message(self, checkin) -> str | None:
+        return advice.red_flag_message(checkin.red_flags, pregnant=self.context["request"].user.is_pregnant)
 
 
 class DiaryRowViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):

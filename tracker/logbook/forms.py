@@ -15,6 +15,8 @@ from tracker.diary import local_to_utc
 from tracker.logbook import units
 from tracker.logbook.advice import red_flag_message
 from tracker.logbook.models import (
+    CHECKIN_RED_FLAG_FIELDS,
+    PREGNANCY_RED_FLAGS,
     Activity,
     ActivityKind,
     Beverage,
@@ -63,6 +65,22 @@ class LocalDateTimeField(forms.DateTimeField):
 
 def _checkboxes(choices, label):
     return forms.MultipleChoiceField(choices=choices, required=False, label=label, widget=forms.CheckboxSelectMultiple)
+
+
+def _advice_texts(values, *, pregnant: bool) -> tuple[dict[str, str], str]:
+    """The "see a doctor" text for each red-flag value (advice.py), rendered on the page
+    hidden so a static script can reveal it the moment a box is ticked: the texts by id,
+    and the map "value:id,..." the script reads."""
+    texts: list[str] = []
+    advice_of: dict[str, str] = {}
+    for value in values:
+        message = red_flag_message([value], pregnant=pregnant)
+        if message:
+            if message not in texts:
+                texts.append(message)
+            advice_of[value] = f"advice-{texts.index(message)}"
+    advice = {f"advice-{i}": text for i, text in enumerate(texts)}
+    return advice, ",".join(f"{value}:{ident}" for value, ident in advice_of.items())
 
 
 def add_service_errors(form: forms.Form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
@@ -227,18 +245,7 @@ class EpisodeForm(UserForm):
         self.fields["duration_seconds"].initial = 60
         self.fields["severity"].widget.attrs.update(min=0, max=10)
         self.fields["context"].required = False
-        # The "see a doctor" text for each symptom that calls for it (advice.py), rendered
-        # on the page hidden so a static script can reveal it the moment a box is ticked.
-        texts: list[str] = []
-        advice_of: dict[str, str] = {}
-        for value, _label in Symptom.choices:
-            message = red_flag_message([value], pregnant=self.user.is_pregnant)
-            if message:
-                if message not in texts:
-                    texts.append(message)
-                advice_of[value] = f"advice-{texts.index(message)}"
-        self.advice = {f"advice-{i}": text for i, text in enumerate(texts)}
-        self.advice_map = ",".join(f"{value}:{ident}" for value, ident in advice_of.items())
+        self.advice, self.advice_map = _advice_texts(Symptom.values, pregnant=self.user.is_pregnant)
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
@@ -436,11 +443,20 @@ class CheckInForm(UserForm):
             "low_blood_sugar",
             "illness",
             "dehydration_signs",
+            *CHECKIN_RED_FLAG_FIELDS,
         ]
         labels = {
             "hot_environment": "Hot environment or heavy sweating",
             "uncomfortable_shoes": "Uncomfortable shoes or heels",
             "low_blood_sugar": "A low-blood-sugar episode",
+            # Outside a cramp: a cramp's own symptoms go on the cramp.
+            "fainting": "Fainted",
+            "confusion": "Confused",
+            "sunken_eyes": "Sunken eyes",
+            "loss_of_consciousness": "Lost consciousness",
+            "whole_body_convulsions": "Whole-body convulsions (a fit)",
+            "high_blood_pressure_in_pregnancy": "High blood pressure (pregnant)",
+            "swelling_in_pregnancy": "Swelling (pregnant)",
         }
 
     field_order = ["cramps", *Meta.fields]
@@ -458,6 +474,14 @@ class CheckInForm(UserForm):
             # A value saved through the API that is not a chip still shows, as its own chip.
             if value and value not in dict(field.choices):
                 field.choices = [*field.choices, (value, value)]
+        # The pregnancy questions only for someone pregnant (profile), or already answered.
+        pregnant = self.user.is_pregnant or "pregnancy" in (self.user.conditions or [])
+        for name in PREGNANCY_RED_FLAGS:
+            if not pregnant and not self.initial.get(name, getattr(instance, name, False)):
+                del self.fields[name]
+        self.red_flag_fields = [self[name] for name in CHECKIN_RED_FLAG_FIELDS if name in self.fields]
+        self.red_flags_open = any(bound.value() for bound in self.red_flag_fields)
+        self.advice, self.advice_map = _advice_texts(CHECKIN_RED_FLAG_FIELDS, pregnant=pregnant)
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
@@ -466,10 +490,13 @@ class CheckInForm(UserForm):
 
     @staticmethod
     def initial_from(checkin: CheckIn | None) -> dict:
-        """Another day's answers, for the explicit "same as yesterday" (never the cramps answer)."""
+        """Another day's answers, for the explicit "same as yesterday": never the cramps
+        answer, nor a red flag (something that happened that day, not a habit)."""
         if checkin is None:
             return {}
-        return {name: getattr(checkin, name) for name in CheckInForm._meta.fields}
+        return {
+            name: getattr(checkin, name) for name in CheckInForm._meta.fields if name not in CHECKIN_RED_FLAG_FIELDS
+        }
 
 
 ENTRY_FORMS = {"episode": EpisodeForm, "intake": IntakeForm, "activity": ActivityForm, "dose": DoseForm}

@@ -73,6 +73,9 @@ DEHYDRATION_RED_FLAGS = {Symptom.CONFUSION, Symptom.FAINTING, Symptom.SUNKEN_EYE
 # A generalized seizure: call emergency services; the app is not for seizures.
 SEIZURE_RED_FLAGS = {Symptom.LOSS_OF_CONSCIOUSNESS, Symptom.WHOLE_BODY_CONVULSIONS}
 RED_FLAG_SYMPTOMS = DEHYDRATION_RED_FLAGS | SEIZURE_RED_FLAGS
+# Cramps in pregnancy with high blood pressure or swelling (domain.md, the eclampsia
+# warning): asked in the check-in, so it can be logged on a day without a cramp.
+PREGNANCY_RED_FLAGS = {"high_blood_pressure_in_pregnancy", "swelling_in_pregnancy"}
 
 
 class Beverage(models.TextChoices):
@@ -304,6 +307,20 @@ CHECKIN_FACTOR_FIELDS = (
     "dehydration_signs",
 )
 
+# Red flags a check-in records for the day, outside any cramp (domain.md): each a
+# boolean whose true value reaches the reports' red flags (tracker.reports.series). The
+# ones a cramp can also carry share the episode symptom's name, so the advice and the
+# reports group them with one rule; their verbose names are the reports' words.
+CHECKIN_RED_FLAG_FIELDS = (
+    "fainting",
+    "confusion",
+    "sunken_eyes",
+    "loss_of_consciousness",
+    "whole_body_convulsions",
+    "high_blood_pressure_in_pregnancy",
+    "swelling_in_pregnancy",
+)
+
 
 class CheckIn(models.Model):
     """One per user and diary day: the day's factors. Its `day` is chosen by the
@@ -330,6 +347,14 @@ class CheckIn(models.Model):
     )
     uncomfortable_shoes = models.BooleanField(default=False)
     dehydration_signs = models.JSONField(default=list, blank=True, validators=[validate_choice_list(DehydrationSign)])
+    # Red flags on the day, not during a cramp (CHECKIN_RED_FLAG_FIELDS).
+    fainting = models.BooleanField("fainting", default=False)
+    confusion = models.BooleanField("confusion", default=False)
+    sunken_eyes = models.BooleanField("sunken eyes", default=False)
+    loss_of_consciousness = models.BooleanField("loss of consciousness", default=False)
+    whole_body_convulsions = models.BooleanField("whole-body convulsions", default=False)
+    high_blood_pressure_in_pregnancy = models.BooleanField("high blood pressure in pregnancy", default=False)
+    swelling_in_pregnancy = models.BooleanField("swelling in pregnancy", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -346,6 +371,10 @@ class CheckIn(models.Model):
                 condition=models.Q(stress__isnull=True) | models.Q(stress__range=(1, 5)), name="checkin_stress_1_5"
             ),
         ]
+
+    @property
+    def red_flags(self) -> list[str]:
+        return [name for name in CHECKIN_RED_FLAG_FIELDS if getattr(self, name)]
 
 
 class DeletedEntry(models.Model):

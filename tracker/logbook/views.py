@@ -80,8 +80,9 @@ def undoable(request) -> tuple[str, int] | None:
     return (mark["kind"], mark["pk"]) if timezone.now() < until else None
 
 
-def _announce_red_flag(request, episode) -> None:
-    message = red_flag_message(episode.symptoms, pregnant=request.user.is_pregnant)
+def _announce_red_flag(request, values: list[str]) -> None:
+    """The immediate advice for a cramp's symptoms or a check-in's red flags (advice.py)."""
+    message = red_flag_message(values, pregnant=request.user.is_pregnant)
     if message:
         messages.error(request, message, extra_tags="red-flag")
 
@@ -268,7 +269,7 @@ def _entry_form_page(request, kind, *, entry=None, initial=None):
             done, after = ("Logged", "today") if is_new else ("Saved", "history")
             messages.success(request, f"{done} the {ENTRY_TITLES[kind]}.")
             if kind == "episode":
-                _announce_red_flag(request, entry)
+                _announce_red_flag(request, entry.symptoms)
             if kind == "dose" and entry.medication.safety_note:
                 messages.warning(request, entry.medication.safety_note)
             return redirect(_next_url(request, reverse(after)))
@@ -335,11 +336,12 @@ def checkin(request):
     form = CheckInForm(request.POST or None, instance=existing, initial=initial, user=user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.checkin_save(user=user, checkin=existing, day=day, **form.service_fields())
+            saved = services.checkin_save(user=user, checkin=existing, day=day, **form.service_fields())
         except ValidationError as error:
             add_service_errors(form, error, rename=CheckInForm.rename)
         else:
             messages.success(request, f"Check-in for {day:%A %-d %B} saved.")
+            _announce_red_flag(request, saved.red_flags)
             return redirect("today")
     return render(
         request,

@@ -24,6 +24,7 @@ SHELL_STATIC = [
     "vendor/htmx-2.0.11.min.js",
     "js/app.js",
     "pwa/pwa.js",
+    "pwa/queue.js",
     "pwa/offline.js",
     "reminders/notify.js",
     "reminders/push.js",
@@ -78,6 +79,8 @@ def _worker_source() -> tuple[str, str]:
         "offline_url": json.dumps(reverse("offline")),
         "logout_url": json.dumps(reverse("logout")),
         "static_prefix": json.dumps(static("")),
+        "queue_script": json.dumps(static("pwa/queue.js")),
+        "me_url": json.dumps(reverse("api-me")),
     }
     body = render_to_string("pwa/sw.js", context)
     # The cache name changes with the worker's text, which names every static file by

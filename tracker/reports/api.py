@@ -285,9 +285,22 @@ class RedFlagSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["symptoms", "frequent_cramps"])
     group = serializers.CharField(required=False)
     symptoms = serializers.ListField(child=serializers.CharField())
+    source = serializers.ChoiceField(
+        choices=["episode", "checkin"],
+        required=False,
+        help_text="Where it was logged: with a cramp, or in the day's check-in (outside a cramp).",
+    )
     cramp_days = serializers.IntegerField(required=False)
     nights = serializers.IntegerField(required=False)
     message = serializers.CharField()
+
+
+class MedicineSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    drug_class = serializers.CharField()
+    started_on = serializers.DateField(allow_null=True)
+    stopped_on = serializers.DateField(allow_null=True, help_text="Null when not stopped by the end of the week.")
+    taking = serializers.BooleanField(help_text="Still taken at the end of the week.")
 
 
 class MedicationChangeSerializer(serializers.Serializer):
@@ -353,6 +366,9 @@ class WeeklyResponseSerializer(serializers.Serializer):
     context = ContextSerializer(many=True)
     red_flags = RedFlagSerializer(many=True)
     medication_changes = MedicationChangeSerializer(many=True)
+    medicines = MedicineSerializer(
+        many=True, help_text="Your medicines as they stood at the end of the week (a later start or stop is left out)."
+    )
     reminders = RemindersSerializer()
 
 

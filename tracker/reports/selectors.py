@@ -5,12 +5,13 @@ queries whatever the amount of data."""
 import datetime as dt
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from accounts.models import DrugClass, Medication
 from tracker.diary import day_bounds
 from tracker.logbook.models import (
     DEHYDRATION_RED_FLAGS,
+    PREGNANCY_RED_FLAGS,
     RED_FLAG_SYMPTOMS,
     SEIZURE_RED_FLAGS,
     CheckIn,
@@ -70,6 +71,11 @@ RED_FLAG_GROUPS = [
         "Fainting, confusion or sunken eyes can mean severe dehydration — see a doctor.",
     ),
     (
+        "pregnancy",
+        PREGNANCY_RED_FLAGS,
+        "In pregnancy, high blood pressure or swelling needs checking promptly — see a doctor or your maternity care.",
+    ),
+    (
         "circulation",
         {"swelling", "redness", "numbness"},
         "These can point to a circulation or nerve problem — see a doctor.",
@@ -79,9 +85,9 @@ PREGNANCY_REASON = "In pregnancy, swelling with cramps needs checking — see a 
 
 
 def _red_flag_entries(day: dt.date, symptoms: list[str], *, pregnant: bool, checkin: bool = False) -> list[dict]:
-    """Every flag an episode earned, one entry per kind: "You logged X on <date>: that
-    needs a doctor." A symptom outside the known groups that the logbook marks as a
-    red flag is still reported."""
+    """Every flag an episode (or a check-in's red-flag answers) earned, one entry per
+    kind: "You logged X on <date>: that needs a doctor." A symptom outside the known
+    groups that the logbook marks as a red flag is still reported."""
     entries, seen = [], set()
     present = list(dict.fromkeys(symptoms))
     for kind, members, reason in RED_FLAG_GROUPS:
@@ -100,6 +106,8 @@ def _red_flag_entries(day: dt.date, symptoms: list[str], *, pregnant: bool, chec
             "kind": "symptoms",
             "group": kind,
             "symptoms": hit,
+            # A check-in's flags happened on the day, outside any logged cramp.
+            "source": "checkin" if checkin else "episode",
             "message": f"You logged {_labels(hit)} on {_date(day)}: that needs a doctor. {reason}",
         }
         for kind, hit, reason in entries
@@ -109,13 +117,11 @@ def _red_flag_entries(day: dt.date, symptoms: list[str], *, pregnant: bool, chec
 def red_flags(
     *, user, start: dt.date, end: dt.date, days: list[DayRow] | None = None, recent: list[DayRow] | None = None
 ) -> list[dict]:
-    """Red flags logged in the range, in the order logged, every flag each episode (or
-    check-in, from `days`) earned; "cramps often or every night" first when `recent`
-    (the days ending with the last day to judge) show it. One query."""
+    """Red flags logged in the range, by diary day (a day's cramps in the order logged,
+    then its check-in), every flag each episode or check-in (from `days`) earned;
+    "cramps often or every night" first when `recent` (the days ending with the last
+    day to judge) show it. One query."""
     flags = []
-    frequent = outcomes.frequent_cramps(recent) if recent else None
-    if frequent:
-        flags.append(frequent)
     rows = (
         Episode.objects.for_user(user)
         .filter(day__gte=start, day__lte=end)
@@ -129,7 +135,9 @@ def red_flags(
     for row in days or []:
         if start <= row.day <= end and row.checkin_flags:
             flags.extend(_red_flag_entries(row.day, row.checkin_flags, pregnant=pregnant, checkin=True))
-    return flags
+    flags.sort(key=lambda flag: flag["day"])  # stable: within a day, the order above
+    frequent = outcomes.frequent_cramps(recent) if recent else None
+    return [frequent, *flags] if frequent else flags
 
 
 SETTLE_IN_DAYS = 7
@@ -137,30 +145,66 @@ MED_LOGGED_DAYS = 28
 MED_LOOK_DAYS = 84  # calendar days searched on each side for the logged days
 
 
-def medication_changes(*, user, today: dt.date) -> list[dict]:
+def medication_picture(*, user, end: dt.date, today: dt.date | None = None) -> dict:
+    """The medicines and their starts and stops as they stood at the end of the period a
+    report covers (`end`, or today for a period under way): a start after it is not
+    there yet, a stop after it has not happened, and nothing logged after it counts.
+    The one rule every report (weekly JSON, page, email, print) reads medicines by."""
+    as_of = min(end, today or user_today(user))
+    meds = []
+    for med in (
+        Medication.objects.for_user(user)
+        .order_by("name", "id")
+        .values("id", "name", "drug_class", "started_on", "stopped_on")
+    ):
+        if med["started_on"] is not None and med["started_on"] > as_of:
+            continue
+        if med["stopped_on"] is not None and med["stopped_on"] > as_of:
+            med["stopped_on"] = None
+        meds.append(med)
+    return {
+        "as_of": as_of,
+        "medicines": [
+            {
+                "name": med["name"],
+                "drug_class": med["drug_class"],
+                "started_on": _iso(med["started_on"]),
+                "stopped_on": _iso(med["stopped_on"]),
+                "taking": med["stopped_on"] is None,
+            }
+            for med in meds
+        ],
+        "changes": _medication_changes(user=user, meds=meds, as_of=as_of),
+    }
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def medication_changes(*, user, end: dt.date, today: dt.date | None = None) -> list[dict]:
+    return medication_picture(user=user, end=end, today=today)["changes"]
+
+
+def _medication_changes(*, user, meds: list[dict], as_of: dt.date) -> list[dict]:
     """Before/after each start or stop of a medicine or supplement (design §6): cramps
     per logged day over up to 28 logged days before the change and up to 28 logged days
-    after a 7-day settle-in, the exact Poisson rate ratio, and the caveats in words.
-    Three queries whatever the number of changes: the medicines, cramps per day and
+    after a 7-day settle-in, up to `as_of`, the exact Poisson rate ratio, and the
+    caveats in words. Two queries whatever the number of changes: cramps per day and
     check-in days over the span of all of them."""
-    meds = list(
-        Medication.objects.for_user(user)
-        .filter(Q(started_on__isnull=False) | Q(stopped_on__isnull=False))
-        .values("id", "name", "drug_class", "started_on", "stopped_on")
-    )
     events = []
     for med in meds:
         for change, on in (("started", med["started_on"]), ("stopped", med["stopped_on"])):
             # A date before 1900 (stored before the services refused it) would overflow
             # the window arithmetic below; it is no change anyone can compare around.
-            if on is not None and EARLIEST <= on <= today:
+            if on is not None and EARLIEST <= on <= as_of:
                 events.append({"med": med, "change": change, "on": on})
     events.sort(key=lambda e: e["on"], reverse=True)
     events = events[:MED_EVENTS_SHOWN]
     if not events:
         return []
     lo = min(e["on"] for e in events) - dt.timedelta(days=MED_LOOK_DAYS)
-    hi = min(max(e["on"] for e in events) + dt.timedelta(days=SETTLE_IN_DAYS + MED_LOOK_DAYS), today)
+    hi = min(max(e["on"] for e in events) + dt.timedelta(days=SETTLE_IN_DAYS + MED_LOOK_DAYS), as_of)
     cramps = dict(
         Episode.objects.for_user(user)
         .filter(day__gte=lo, day__lte=hi)
@@ -182,7 +226,7 @@ def medication_changes(*, user, today: dt.date) -> list[dict]:
         before = [d for d in before if d in logged][:MED_LOGGED_DAYS]
         first_after = on + dt.timedelta(days=SETTLE_IN_DAYS)
         after = [first_after + dt.timedelta(days=k) for k in range(MED_LOOK_DAYS)]
-        after = [d for d in after if d <= today and d in logged][:MED_LOGGED_DAYS]
+        after = [d for d in after if d <= as_of and d in logged][:MED_LOGGED_DAYS]
         x0, x1 = sum(cramps.get(d, 0) for d in before), sum(cramps.get(d, 0) for d in after)
         rr, low, high = stats.poisson_rate_ratio(x1, len(after), x0, len(before))
         per_week = lambda x, days: round(7 * x / len(days), 1) if days else None  # noqa: E731
@@ -205,14 +249,14 @@ def medication_changes(*, user, today: dt.date) -> list[dict]:
             # The fields of the first version, kept: check-ins and calendar days after.
             "before_checkins": sum(d in answered for d in before),
             "after_checkins": sum(d in answered for d in after),
-            "after_days": max((today - on).days + 1, 0),
+            "after_days": max((as_of - on).days + 1, 0),
         }
-        row["summary"] = _medication_summary(event, row)
+        row["summary"] = _medication_summary(event, row, as_of)
         result.append(row)
     return result
 
 
-def _medication_summary(event: dict, row: dict) -> str:
+def _medication_summary(event: dict, row: dict, as_of: dt.date) -> str:
     med = event["med"]
     verb = "started" if event["change"] == "started" else "stopped"
     drug = f"{med['name']} ({DrugClass(med['drug_class']).label})"
@@ -222,8 +266,8 @@ def _medication_summary(event: dict, row: dict) -> str:
     elif not row["after_logged_days"]:
         text += (
             f"Before: {row['before_per_week']:g} cramps per 7 logged days ({row['before_logged_days']} days logged). "
-            f"After it there are no logged days yet beyond the first {SETTLE_IN_DAYS}, which are left out "
-            "while a change settles in."
+            f"After it, up to {_date(as_of)}, there are no logged days beyond the first {SETTLE_IN_DAYS}, "
+            "which are left out while a change settles in."
         )
     else:
         text += (
@@ -370,7 +414,7 @@ def print_report(*, user, start: dt.date, end: dt.date) -> dict:
         "red_flags": red_flags(
             user=user, start=start, end=end, days=days, recent=series.between(end - dt.timedelta(days=13), end)
         ),
-        "medication_changes": medication_changes(user=user, today=end),
+        "medication_changes": medication_changes(user=user, end=end),
     }
 
 

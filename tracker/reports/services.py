@@ -60,7 +60,9 @@ def weekly_report_build(*, user, week_start: dt.date, today: dt.date | None = No
     complete = end < today
     window_end = min(end, today)
     window_start = window_end - dt.timedelta(days=analysis.WINDOW_DAYS - 1)
-    changes = selectors.medication_changes(user=user, today=today)
+    # As the week ended: a past week's report shows neither later starts nor later stops.
+    medication = selectors.medication_picture(user=user, end=end, today=today)
+    changes = medication["changes"]
     fixed_start = selectors.fixed_baseline_start(changes, week_start)
     series_start = min(window_start - dt.timedelta(days=1), week_start - dt.timedelta(days=56))
     if fixed_start is not None and fixed_start[1] >= week_start - dt.timedelta(days=FIXED_BASELINE_REACH_DAYS):
@@ -98,6 +100,7 @@ def weekly_report_build(*, user, week_start: dt.date, today: dt.date | None = No
             recent=series.between(window_end - dt.timedelta(days=13), window_end),
         ),
         "medication_changes": changes,
+        "medicines": medication["medicines"],
         "reminders": selectors.reminders_summary(user=user, start=week_start, end=end),
     }
 

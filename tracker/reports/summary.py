@@ -6,7 +6,7 @@ queries whatever the amount of data."""
 
 import datetime as dt
 
-from accounts.models import DrugClass, Medication
+from accounts.models import DrugClass
 from tracker.reports import analysis, charts, outcomes, selectors, stats
 from tracker.reports.registry import MEDICATION_PREFIX, context_items
 from tracker.reports.series import DayRow, series_build
@@ -200,18 +200,16 @@ def doctor_summary(*, user, start: dt.date, end: dt.date) -> dict:
 
 
 def medicines(*, user, end: dt.date) -> list[dict]:
-    """Every medicine and supplement on the list, with its dates, and cramps a week in
-    the 4 weeks before and after each start or stop (two queries in all)."""
-    changes: dict[tuple[str, str], dict] = {}
-    for change in selectors.medication_changes(user=user, today=end):
-        changes[(change["medication"], change["on"])] = change
+    """Every medicine and supplement on the list as it stood at `end` (selectors'
+    medication_picture), with its dates, and cramps a week in the 4 weeks before and
+    after each start or stop (three queries in all)."""
+    picture = selectors.medication_picture(user=user, end=end)
+    changes = {(change["medication"], change["on"]): change for change in picture["changes"]}
     rows = []
-    for med in (
-        Medication.objects.for_user(user).order_by("name").values("name", "drug_class", "started_on", "stopped_on")
-    ):
+    for med in picture["medicines"]:
         events = []
         for verb, on in (("started", med["started_on"]), ("stopped", med["stopped_on"])):
-            found = changes.get((med["name"], on.isoformat())) if on else None
+            found = changes.get((med["name"], on)) if on else None
             if found:
                 events.append({"change": verb, **found})
         rows.append({**med, "drug_class_label": DrugClass(med["drug_class"]).label, "events": events})

@@ -3,6 +3,7 @@ import json
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 
+from tracker.logbook.forms import DURATION_CHIPS
 from tracker.logbook.views import presets_of
 
 register = template.Library()
@@ -11,7 +12,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def pwa_config(context):
     """What the offline queue needs to turn a form into an API call with no
-    connection: the user's drink presets, units, zone and day start."""
+    connection: the user's drink presets, units, zone, day start and sleep window."""
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return ""
@@ -25,6 +26,10 @@ def pwa_config(context):
         "units": user.units,
         "timezone": user.timezone,
         "day_starts_at": user.day_starts_at.strftime("%H:%M"),
+        # The quick cramp logger's "earlier tonight" / "last night" and duration chips.
+        "sleep_starts_at": user.sleep_starts_at.strftime("%H:%M"),
+        "sleep_ends_at": user.sleep_ends_at.strftime("%H:%M"),
+        "cramp_durations": {chip: seconds for chip, (_label, seconds) in DURATION_CHIPS.items()},
     }
     # A data attribute rather than a <script type="application/json">: pages carry no
     # inline <script> element at all (tests/reports check that for the strict CSP).

@@ -73,3 +73,16 @@ def counted(n, words: str):
     """{{ n|counted:"day,days" }} → "no days", "1 day", "3 days"."""
     singular, _, plural = words.partition(",")
     return human.count(int(n or 0), singular, plural or None)
+
+
+@register.filter
+def names_where(rows, key: str) -> str:
+    """{{ medicines|names_where:"taking" }} → "A, B and C": the rows whose `key` is true."""
+    names = [row["name"] for row in rows or [] if row.get(key)]
+    return human.listing(names) if names else ""
+
+
+@register.filter
+def change(pct):
+    """{{ -71.4|change }} → "71% fewer"."""
+    return human.change(None if pct is None or pct == "" else float(pct))
