@@ -2,6 +2,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import warnings
 
 import pytest
 from django.conf import settings
@@ -107,6 +108,40 @@ def _components() -> list[str]:
         "Redis broker" if redis_available() else "filesystem broker",
         "Chromium" if chromium_available() else "no browser",
     ]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, with a wait at the end: a thread's session that is
+    still closing (a worker or live-server thread that just stopped) made the final
+    DROP DATABASE fail ("being accessed by other users"). One that does not end within
+    10 s is named, with its last query, so it can be found."""
+    yield
+    if not postgres_available():
+        return
+    from django.db import connection, connections
+
+    with django_db_blocker.unblock():
+        name = connection.settings_dict["NAME"]
+        connections.close_all()
+        others = _sessions_on(name, seconds=10)
+    if others:
+        warnings.warn(f"sessions still open on {name} at the end of the run: {others}", stacklevel=1)
+
+
+def _sessions_on(name: str, seconds: float) -> list:
+    import time
+
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    params = {"host": db["HOST"], "port": db["PORT"] or 5432, "user": db["USER"], "password": db["PASSWORD"] or None}
+    query = "SELECT pid, application_name, state, left(query, 80) FROM pg_stat_activity WHERE datname = %s"
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+        deadline = time.monotonic() + seconds
+        while (rows := conn.execute(query, [name]).fetchall()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    return rows
 
 
 @pytest.fixture(autouse=True)
