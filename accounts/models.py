@@ -247,9 +247,9 @@ class ApiTokenQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user)
 
-    def active(self):
+    def active(self, now: dt.datetime | None = None):
         return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now or timezone.now())
         )
 
 

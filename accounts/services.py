@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts import limits
 from accounts.models import ApiToken, IdempotencyKey, Medication, User
+from tracker.prepared import Prepared
 from tracker.spreadsheet import safe_cell
 
 log = logging.getLogger(__name__)
@@ -298,12 +299,19 @@ def api_token_revoke(*, token: ApiToken) -> None:
         token.save(update_fields=["revoked_at"])
 
 
+# On every API request: one SELECT of the token joined with its user, compiled once per
+# process (the rule of an active token stays in ApiToken.objects.active()); the user's
+# is_active is read from the joined row.
+_ACTIVE_TOKEN = Prepared(
+    lambda digest, now: ApiToken.objects.active(now=now).select_related("user").filter(digest=digest).order_by(),
+    digest=str,
+    now=dt.datetime,
+)
+
+
 def api_token_authenticate(*, raw: str) -> ApiToken | None:
-    # On every API request: get() on the unique digest (no ORDER BY to compile) and the
-    # user's is_active read from the joined row cost a third less than a filtered first().
-    try:
-        token = ApiToken.objects.active().select_related("user").get(digest=ApiToken.digest_of(raw))
-    except ApiToken.DoesNotExist:
+    token = _ACTIVE_TOKEN.first(digest=ApiToken.digest_of(raw), now=timezone.now())
+    if token is None:
         return None
     if not token.user.is_active:
         return None

@@ -1,8 +1,8 @@
 """Where a request's time goes (issue 14): SQL queries per request for each load
 scenario, then cProfile on a gunicorn worker under wrk for a drink POST and a cramp
 POST, broken down into the pieces of the hot path (authentication, throttling, the
-strict serializer checks, the diary day, the stale-marking UPDATE, the event-reminder
-decision, idempotency, rendering, the middleware around the view).
+strict serializer checks, the diary day, the stale mark and the event reminder that
+ride in the entry's INSERT, idempotency, rendering, the middleware around the view).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker python -m bench profile
 
@@ -169,13 +169,13 @@ def _hot_path() -> list[tuple[str, object, object | None]]:
             "tracker.api.StrictSerializerMixin.to_internal_value",
             "rest_framework.serializers.Serializer.to_internal_value",
         ),
-        ("    the service (*_log, in its transaction)", "tracker.logbook.services._log", None),
+        ("    the service (*_log)", "tracker.logbook.services._log", None),
         ("      diary-day computation", "tracker.diary.diary_day", None),
         ("      model full_clean", "django.db.models.Model.full_clean", None),
-        ("      INSERT (Model.save)", "django.db.models.Model.save", None),
-        ("      stale-marking UPDATE", "tracker.reports.services.snapshots_mark_stale", None),
-        ("      event-reminder decision", "reminders.events.event_reminders_for_entry", None),
-        ("      COMMIT + on_commit hooks", "django.db.transaction.Atomic.__exit__", None),
+        ("      stale mark, as a statement (reports)", "tracker.reports.receivers.on_entry_logged", None),
+        ("      event reminder: plan read, wording (reminders)", "reminders.events.on_entry_logged", None),
+        ("      the INSERT, with the statements above", "tracker.logbook.services._insert", None),
+        ("      COMMIT + on_commit hooks (if a transaction)", "django.db.transaction.Atomic.__exit__", None),
         ("        publish to the broker (on_commit)", "reminders.dispatch.deliveries_enqueue", None),
         ("    serializer output (.data)", "rest_framework.serializers.Serializer.data", None),
         ("  response rendering (JSON)", "rest_framework.response.Response.rendered_content", None),

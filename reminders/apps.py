@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from tracker.logbook.signals import entry_written
+from tracker.logbook.signals import entry_logged
 
 
 class RemindersConfig(AppConfig):
@@ -8,6 +8,6 @@ class RemindersConfig(AppConfig):
 
     def ready(self):
         # Imported here, not at the top: models must not load before the app registry.
-        from reminders.events import on_entry_written
+        from reminders.events import on_entry_logged
 
-        entry_written.connect(on_entry_written, dispatch_uid="reminders.entry_written")
+        entry_logged.connect(on_entry_logged, dispatch_uid="reminders.entry_logged")

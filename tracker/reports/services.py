@@ -8,12 +8,14 @@ from email.mime.image import MIMEImage
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from tracker import human
+from tracker.prepared import Prepared
 from tracker.reports import analysis, selectors
 from tracker.reports.models import WeeklySnapshot
 from tracker.reports.registry import context_items
@@ -35,14 +37,36 @@ def snapshots_mark_stale(*, user, days: Iterable[dt.date]) -> None:
     """Called after any logbook write: the snapshots that read `days` go stale. One
     UPDATE over the unique (user, week_start) index; `version` tells a build in
     flight that it raced a write."""
+    statement = snapshots_stale_statement(user_id=user.pk, days=days)
+    if statement is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+
+
+def snapshots_stale_statement(*, user_id: int, days: Iterable[dt.date]) -> tuple[str, list] | None:
+    """snapshots_mark_stale's UPDATE as SQL and parameters, for a new logbook entry to
+    run inside its own INSERT statement (tracker.logbook.signals.entry_logged)."""
     days = list(days)
     if not days:
-        return
-    WeeklySnapshot.objects.filter(
-        user=user,
-        week_start__gte=min(days) - dt.timedelta(days=6),
-        week_start__lte=max(days) + dt.timedelta(days=READ_BEFORE_DAYS),
-    ).update(stale=True, version=F("version") + 1)
+        return None
+    return _MARK_STALE.statement(
+        user_id=user_id,
+        first=min(days) - dt.timedelta(days=6),
+        last=max(days) + dt.timedelta(days=READ_BEFORE_DAYS),
+    )
+
+
+# On every logbook write: compiled once per process (issue 14), a fifth of the CPU of
+# compiling the same UPDATE each time.
+_MARK_STALE = Prepared(
+    lambda user_id, first, last: WeeklySnapshot.objects.filter(
+        user_id=user_id, week_start__gte=first, week_start__lte=last
+    ),
+    changes={"stale": True, "version": F("version") + 1},
+    user_id=int,
+    first=dt.date,
+    last=dt.date,
+)
 
 
 def snapshots_mark_all_stale(*, user) -> None:

@@ -30,3 +30,13 @@ def url_if_exists(name):
         return reverse(name)
     except NoReverseMatch:
         return ""
+
+
+@register.simple_tag(takes_context=True)
+def entry_text(context, entry):
+    """`{% entry_text entry as text %}`: logbook/_entry_text.html rendered once for an
+    entry that a line shows two or three times (visibly, and for screen readers in its
+    Edit and Undo links), instead of an include each time."""
+    template = context.template.engine.get_template("logbook/_entry_text.html")
+    with context.push(entry=entry):
+        return template.render(context)
