@@ -1,7 +1,7 @@
 from urllib.parse import urlparse
 
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
@@ -69,26 +69,33 @@ def too_many(request, error: LimitExceeded) -> HttpResponse:
     return response
 
 
+SIGNUP_EMAIL_SESSION_KEY = "signup_email"
+SIGNED_UP = (
+    "We sent an email to {email}: a link to confirm the address if it is new, or a note that it "
+    "already has an account. Sign in with your password to continue."
+)
+
+
 def signup(request):
+    """The same answer for a new and a taken address (so the page does not tell who has
+    an account): a redirect to sign in, nobody signed in yet. The email says which."""
     if request.user.is_authenticated:
         return redirect("today")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].strip().lower()
         try:
             with transaction.atomic():
-                user = services.user_register(
-                    email=form.cleaned_data["email"],
-                    password=form.cleaned_data["password"],
-                    timezone_name=form.cleaned_data["timezone"],
+                services.account_register(
+                    email=email, password=form.cleaned_data["password"], timezone_name=form.cleaned_data["timezone"]
                 )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            session_start(request, remember=False)
-            messages.success(request, f"Welcome! We sent a link to {user.email}: open it to confirm your address.")
-            # A short, skippable set-up first: goal, sleep hours, reminders on this device.
-            return redirect("welcome")
+            messages.success(request, SIGNED_UP.format(email=email))
+            request.session[SIGNUP_EMAIL_SESSION_KEY] = email  # filled in on the sign-in form
+            # Then a short, skippable set-up: goal, sleep hours, reminders on this device.
+            return redirect(f"{reverse('login')}?next={reverse('welcome')}")
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -108,6 +115,11 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def get_initial(self):
+        # The address just typed on the signup page, whether or not it was new.
+        email = self.request.session.get(SIGNUP_EMAIL_SESSION_KEY)
+        return {"email": email} if email else {}
+
     def get_redirect_url(self):
         # `?next=/login/` for someone signed in would send them back here for ever
         # (Django raises "Redirection loop"): go home instead.
@@ -126,6 +138,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        self.request.session.pop(SIGNUP_EMAIL_SESSION_KEY, None)
         session_start(self.request, remember=form.cleaned_data.get("remember", False))
         return response
 

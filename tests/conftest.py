@@ -1,6 +1,8 @@
+import contextlib
 import datetime as dt
 import os
 import shutil
+import warnings
 
 import pytest
 from django.conf import settings
@@ -108,6 +110,40 @@ def _components() -> list[str]:
     ]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, with a wait at the end: a thread's session that is
+    still closing (a worker or live-server thread that just stopped) made the final
+    DROP DATABASE fail ("being accessed by other users"). One that does not end within
+    10 s is named, with its last query, so it can be found."""
+    yield
+    if not postgres_available():
+        return
+    from django.db import connection, connections
+
+    with django_db_blocker.unblock():
+        name = connection.settings_dict["NAME"]
+        connections.close_all()
+        others = _sessions_on(name, seconds=10)
+    if others:
+        warnings.warn(f"sessions still open on {name} at the end of the run: {others}", stacklevel=1)
+
+
+def _sessions_on(name: str, seconds: float) -> list:
+    import time
+
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    params = {"host": db["HOST"], "port": db["PORT"] or 5432, "user": db["USER"], "password": db["PASSWORD"] or None}
+    query = "SELECT pid, application_name, state, left(query, 80) FROM pg_stat_activity WHERE datname = %s"
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+        deadline = time.monotonic() + seconds
+        while (rows := conn.execute(query, [name]).fetchall()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    return rows
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -161,3 +197,31 @@ def anon_api():
 @pytest.fixture
 def now():
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@contextlib.contextmanager
+def broker_at(url: str):
+    """Publish (and consume) through the broker at `url` for a while. Celery reads the
+    CELERY_BROKER_URL environment variable before its own `broker_url` setting, so
+    setting `app.conf.broker_url` alone changes nothing wherever that variable is set
+    (CI, and every run of this suite on Redis): a broker-outage test doing only that
+    kept publishing to the healthy broker."""
+    from tracker.celery import app
+
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    saved = app.conf.broker_url, app.conf.broker_transport_options
+    os.environ["CELERY_BROKER_URL"] = url
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = settings.REDIS_TRANSPORT_OPTIONS
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
+        app.conf.broker_url, app.conf.broker_transport_options = saved
+        app._pool = None
+        app.amqp._producer_pool = None

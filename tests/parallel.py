@@ -4,14 +4,24 @@ broker database or folder; otherwise one process's worker would take (or flush)
 another's tasks."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
+
+REDIS_DATABASES = 16  # redis.conf's default `databases`
+
+
+def broker_for_worker(url: str, worker: str) -> str:
+    """The broker URL for xdist worker `gwN`: Redis database number counted down from
+    the one given (0 when the URL names none), wrapping within Redis' 16 databases (a
+    base of /0 once gave gw1 the database -1, which Redis refuses). Other brokers as given."""
+    if not url.startswith("redis://"):
+        return url
+    index = int(worker.removeprefix("gw"))
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base - index) % REDIS_DATABASES}"))
+
 
 worker = os.environ.get("PYTEST_XDIST_WORKER")
 if worker:
-    index = int(worker.removeprefix("gw"))
-    broker = os.environ.get("CELERY_BROKER_URL", "")
-    if broker.startswith("redis://"):
-        base, _, db = broker.rpartition("/")
-        # Counting down from the given number, wrapping within Redis' 16 databases: a
-        # base of /0 gave gw1 the database -1, which Redis refuses.
-        os.environ["CELERY_BROKER_URL"] = f"{base}/{(int(db or 0) - index) % 16}"
+    os.environ["CELERY_BROKER_URL"] = broker_for_worker(os.environ.get("CELERY_BROKER_URL", ""), worker)
     os.environ["VAR_DIR"] = os.path.join(os.environ.get("VAR_DIR", "var"), f"test-{worker}")

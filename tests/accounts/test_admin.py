@@ -37,6 +37,49 @@ def test_a_diary_row_is_shown_read_only_and_cannot_be_changed(staff, alice):
     assert staff.post(f"/admin/logbook/intake/{intake.pk}/delete/", {"post": "yes"}).status_code == 403
 
 
+def _admin_profile_post(staff, alice, **changes):
+    page = staff.get(f"/admin/accounts/user/{alice.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update(
+        {
+            "email": alice.email,
+            "timezone": alice.timezone,
+            "day_starts_at": "04:00",
+            "units": "metric",
+            "week_starts_on": "monday",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "is_active": "on",
+            **changes,
+        }
+    )
+    for name in ("groups", "user_permissions", "last_login", "email_verified_at", "body_weight_kg", "daily_goal_ml"):
+        if name not in changes:
+            data.pop(name, None)
+    return staff.post(f"/admin/accounts/user/{alice.pk}/change/", data)
+
+
+def test_a_timezone_changed_in_the_admin_refiles_the_diary_days(
+    staff, alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    from accounts import services
+
+    # The recompute runs here rather than in a worker: what is tested is that the admin
+    # asks for it at all (it used to save the zone and leave every stored day as it was).
+    monkeypatch.setattr(services, "_enqueue_or_run", lambda task, *args: task.run(*args))
+    # 02:30 UTC on 3 November is 03:30 in Berlin, before the 04:00 day start: the 2nd.
+    intake = IntakeFactory(user=alice, taken_at=dt.datetime(2026, 11, 3, 2, 30, tzinfo=dt.UTC))
+    assert intake.day == dt.date(2026, 11, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _admin_profile_post(staff, alice, timezone="Asia/Tokyo")
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    intake.refresh_from_db()
+    # In Tokyo (UTC+9) it is 11:30 on the 3rd.
+    assert alice.timezone == "Asia/Tokyo" and intake.day == dt.date(2026, 11, 3)
+
+
 def test_a_goal_changed_in_the_admin_stales_the_users_reports(staff, alice):
     snapshot = WeeklySnapshot.objects.create(
         user=alice, week_start=dt.date(2026, 11, 2), data={"x": 1}, generated_at=timezone.now()

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import email
 import email.header
+import os
 import re
 import secrets
 import shutil
@@ -38,6 +39,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _port_open(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+        return True
+
+
 def _wait(predicate, seconds: float, what: str):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -60,7 +74,20 @@ def production_database(needs_postgres):
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
     yield f"postgres://{db['USER']}{password}@{db['HOST']}:{admin['port']}/{name}", {"dbname": name, **admin}
     with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+        # Every process of the configuration has ended and closed its sessions (FORCE
+        # below would hide one left behind, e.g. a pool child outliving its parent).
+        left = _sessions(conn, name)
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert left == [], f"sessions still open on the smoke database at teardown: {left}"
+
+
+def _sessions(conn, name: str, seconds: float = 15) -> list:
+    """The client sessions still on database `name`, after waiting for them to end."""
+    query = "SELECT pid, application_name, state FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+    deadline = time.monotonic() + seconds
+    while (rows := conn.execute(query, [name]).fetchall()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return rows
 
 
 @pytest.fixture
@@ -74,7 +101,7 @@ def production_redis(needs_redis):
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
     )
-    _wait(lambda: socket.create_connection(("127.0.0.1", port), timeout=0.2), 10, "redis-server")
+    _wait(lambda: _port_open(port), 10, "redis-server")
     yield f"redis://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
@@ -135,22 +162,34 @@ def production(tmp_path, production_database, production_redis):
     processes = {}
     for name, command in commands.items():
         logs[name] = open(tmp_path / f"{name}.log", "w+")  # noqa: SIM115 (closed below)
-        processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=logs[name], stderr=subprocess.STDOUT)
+        # Each in its own process group, so stopping it stops what it forked too (gunicorn's
+        # workers, the Celery pool's child), and none keeps a database session open.
+        processes[name] = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=logs[name], stderr=subprocess.STDOUT, start_new_session=True
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(lambda: requests.get(f"{base}/healthz", timeout=2).status_code == 200, 180, "gunicorn's /healthz")
         yield {"base": base, "mail": var / "mail", "logs": logs}
     finally:
+        stragglers = []
         for process in processes.values():
-            process.send_signal(signal.SIGTERM)
+            os.killpg(process.pid, signal.SIGTERM)
         for name, process in processes.items():
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+            if _group_alive(process.pid):  # a child outlived its parent
+                time.sleep(2)
+                if _group_alive(process.pid):
+                    os.killpg(process.pid, signal.SIGKILL)
+                    stragglers.append(name)
             logs[name].seek(0)
             print(f"--- {name} log ---\n{logs[name].read()[-3000:]}")
             logs[name].close()
+        assert not stragglers, f"processes left running after SIGTERM: {stragglers}"
 
 
 def _mails(folder: Path) -> list[email.message.Message]:
@@ -169,8 +208,9 @@ def _text(message) -> str:
     return ""
 
 
+# No django_db: the test reaches the configuration only over HTTP and its own psycopg
+# connection, so it holds no session on the test database either.
 @pytest.mark.production
-@pytest.mark.django_db
 def test_register_log_remind_and_report_through_the_production_configuration(production, production_database):
     base, mail_dir = production["base"], production["mail"]
     web = requests.Session()

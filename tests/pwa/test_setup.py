@@ -9,7 +9,7 @@ import pytest
 
 from accounts.models import User
 from reminders import dispatch, plans
-from reminders.models import Delivery, Plan
+from reminders.models import Delivery, Plan, PushSubscription
 from tests.conftest import PASSWORD
 from tracker.pwa import setup
 
@@ -23,6 +23,8 @@ def test_signup_leads_to_the_set_up_and_every_step_can_be_skipped(client, db):
     response = client.post(
         "/signup/", {"email": "erin@example.com", "password": PASSWORD, "timezone": "America/New_York"}
     )
+    assert response.status_code == 302 and response["Location"] == "/login/?next=/welcome/"
+    response = client.post(response["Location"], {"email": "erin@example.com", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/welcome/"
     url = "/welcome/"
     seen = []
@@ -144,3 +146,5 @@ def test_allowing_push_adds_the_push_channel(alice_api, alice):
     )
     assert response.status_code == 201
     assert plans.plan_get(user=alice).channels == ["in_app", "push"]
+    stored = PushSubscription.objects.get(user=alice)
+    assert (stored.endpoint, stored.p256dh, stored.auth) == ("http://127.0.0.1:9/push/x", "k" * 87, "a" * 22)

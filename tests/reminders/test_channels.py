@@ -110,11 +110,13 @@ class Receiver:
 
     def __init__(self, check):
         self.requests = []
+        self.paths = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.paths.append(self.path)
                 status = check(self, body)
                 receiver.requests.append((dict(self.headers), body, status))
                 self.send_response(status)
@@ -191,8 +193,20 @@ def test_web_push_is_encrypted_for_the_subscription_and_signed_with_vapid(vapid,
     finally:
         receiver.close()
     assert row.status == Status.SENT, row.error
+    [(raw_headers, _body, _status)] = receiver.requests
+    headers = {name.lower(): value for name, value in raw_headers.items()}  # HTTP names ignore case
+    assert receiver.paths == ["/push/abc"]  # the subscription's own endpoint
+    # A reminder is worth showing only while its slot lasts: the push service may keep it
+    # 30 minutes (REMINDER_SLOT_EXPIRY_MINUTES' default), then drops it undelivered.
+    assert headers["ttl"] == "1800"
+    # No Urgency header: RFC 8030 section 5.3 then means "normal", right for a drink reminder
+    # (not "high", which wakes a sleeping phone's radio at once).
+    assert "urgency" not in headers
     [payload] = decrypted
     assert payload["title"] == "Test reminder: time for a drink"
+    assert payload["tag"] == "reminder" and payload["url"] == "http://testserver/"
+    # Alice has logged nothing against the 2,000 ml default goal.
+    assert payload["body"].startswith("This is a test of your reminders. 0 ml of 2,000 ml so far")
     assert [(a["action"], a["title"]) for a in payload["actions"]] == [
         ("drink", "Drank 250 ml"),
         ("snooze", "Snooze 1 h"),

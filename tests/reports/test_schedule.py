@@ -8,13 +8,15 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
+import redis
 import time_machine
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
 from accounts.models import Medication
+from tests.conftest import broker_at
 from tests.factories import EpisodeFactory, UserFactory
-from tests.reminders.conftest import QUEUES, run_workers
+from tests.reminders.conftest import QUEUES, empty_broker, run_workers
 from tests.reports.conftest import local
 from tracker.reports import schedule
 from tracker.reports.models import ReportSchedule, WeeklySnapshot
@@ -205,14 +207,11 @@ def test_a_broker_that_refuses_the_publish_delays_the_report_and_loses_nothing(n
     alice = _verified(email="alice@example.com")
     ReportSchedule.objects.create(user=alice, next_report_at=DUE)
     now = DUE + dt.timedelta(minutes=2)
-    saved = app.conf.broker_url, app.conf.broker_transport_options, app._pool
-    app.conf.broker_url, app.conf.broker_transport_options = _refused_broker_url(), settings.REDIS_TRANSPORT_OPTIONS
-    app._pool = None
-    try:
-        with time_machine.travel(now, tick=False):
-            assert schedule.weekly_reports_sweep(now=now) == 1  # handed over, and refused
-    finally:
-        app.conf.broker_url, app.conf.broker_transport_options, app._pool = saved
+    empty_broker()
+    # broker_at: setting app.conf.broker_url alone kept publishing to the healthy broker.
+    with broker_at(_refused_broker_url()), time_machine.travel(now, tick=False):
+        assert schedule.weekly_reports_sweep(now=now) == 1  # handed over, and refused
+    assert redis.Redis.from_url(app.conf.broker_url).llen("celery") == 0  # nothing reached the real one
     row = ReportSchedule.objects.get(user=alice)
     assert row.owed_week == dt.date(2026, 11, 2) and mail.outbox == []
     # The broker is back; the next sweep after the lease publishes it to a real worker.

@@ -31,15 +31,20 @@ from tests.factories import (
     MedicationFactory,
 )
 from tests.security.routes import (
+    API_BODIES,
     CAPABILITY_ROUTES,
+    FOREIGN_WRITES,
+    NOT_REPLAYED,
     OBJECT_KWARGS,
     PUBLIC_PATTERNS,
     PUBLIC_ROUTES,
     ROUTE_KWARGS,
+    WEB_FIELDS,
     RegistryMissing,
     Route,
     all_routes,
     login_url,
+    page_form,
     url_for,
 )
 from tracker.experiments.models import Adherence, Experiment
@@ -88,7 +93,15 @@ OWNED_FACTORIES: dict[type, Callable] = {
     ReportSchedule: lambda owner, objs: ReportSchedule.objects.create(
         user=owner, next_report_at=timezone.now(), last_error=MARK
     ),
-    Experiment: lambda owner, objs: experiment_start(user=owner, intervention="custom", label=MARK, block_days=7),
+    # Started 20 days back: past its 14-day run-in, in its first on/off block.
+    Experiment: lambda owner, objs: experiment_start(
+        user=owner,
+        intervention="custom",
+        label=MARK,
+        block_days=7,
+        starts_on=dt.date.today() - dt.timedelta(days=20),
+        today=dt.date.today() - dt.timedelta(days=20),
+    ),
     Adherence: lambda owner, objs: Adherence.objects.create(
         user=owner, experiment=objs[Experiment], day=objs[Experiment].starts_on, followed=True
     ),
@@ -126,6 +139,8 @@ def _snapshot(user) -> str:
 
 
 def _client(user, route: Route):
+    if user is not None and not User.objects.filter(pk=user.pk).exists():
+        user = None  # bob deleted his own account (account-delete with his password)
     if route.is_api:
         client = APIClient(raise_request_exception=False)
         if user is not None:
@@ -138,13 +153,35 @@ def _client(user, route: Route):
     return client
 
 
-def _send(user, route: Route, method: str, url: str):
+WRITES = ("POST", "PUT", "PATCH")
+
+
+def _send(user, route: Route, method: str, url: str, body: dict | None = None):
     cache.clear()  # throttles count in the cache; this test is not about them
     client = _client(user, route)
     call = getattr(client, method.lower())
-    if route.is_api and method in {"POST", "PUT", "PATCH"}:
-        return call(url, data={}, format="json")
+    if route.is_api and (method in WRITES or (method == "DELETE" and body is not None)):
+        return call(url, data={} if body is None else body, format="json")
+    if not route.is_api and method == "POST" and body:
+        return call(url, data=body)
     return call(url)
+
+
+def _body(route: Route, url: str, owner, objects) -> dict | None:
+    """A write the owner could make on this route (routes.py): an API body, or the fields
+    of the page's own form as the owner sees it with WEB_FIELDS laid over."""
+    if route.is_api:
+        builder = API_BODIES.get(route.name)
+        return None if builder is None else builder(owner, objects)
+    fields = {}
+    page = _client(owner, route).get(url)
+    if page.status_code == 200 and page.get("Content-Type", "").startswith("text/html"):
+        # Without alice's marked values: bob saving them into his own profile would
+        # otherwise look like a leak when his page shows them back.
+        fields = {k: v for k, v in page_form(page.content.decode(), url).items() if not _marked(str(v))}
+    if route.name in WEB_FIELDS:
+        fields.update(WEB_FIELDS[route.name](owner, objects))
+    return fields
 
 
 def _leaks(response) -> list[str]:
@@ -155,6 +192,10 @@ def _leaks(response) -> list[str]:
     if not response.get("Content-Type", "").startswith("image/"):
         found += [p for p in NUMBER_MARKS if re.search(p, text)]
     return found
+
+
+def _marked(text: str) -> bool:
+    return any(m in text for m in TEXT_MARKS) or any(re.search(p, text) for p in NUMBER_MARKS)
 
 
 def _has_object_kwargs(route: Route) -> bool:
@@ -188,19 +229,21 @@ def test_only_the_owner_sees_or_changes_their_data(route, alice, bob, owner_obje
         url = url_for(route, alice, owner_objects)
     except RegistryMissing as error:
         pytest.fail(str(error))
-    problems = _problems(route, url, alice, bob)
+    problems = _problems(route, url, alice, bob, owner_objects)
     assert not problems, "\n".join(problems)
 
 
-def _problems(route: Route, url: str, alice, bob) -> list[str]:
+def _problems(route: Route, url: str, alice, bob, objects) -> list[str]:
     public = route.name in PUBLIC_ROUTES or route.name in CAPABILITY_ROUTES or route.pattern in PUBLIC_PATTERNS
     capability = route.name in CAPABILITY_ROUTES
+    # Public routes get no body: theirs are credentials or capabilities, not alice's data.
+    body = None if public else _body(route, url, alice, objects)
     before = _snapshot(alice)
     problems: list[str] = []
 
     for who, user in (("anonymous", None), ("bob", bob)):
         for method in METHODS:
-            response = _send(user, route, method, url)
+            response = _send(user, route, method, url, body)
             where = f"{who} {method} {url}"
             if response.status_code >= 500:
                 problems.append(f"{where}: server error {response.status_code}")
@@ -214,6 +257,9 @@ def _problems(route: Route, url: str, alice, bob) -> list[str]:
             object_route = _has_object_kwargs(route) and method != "OPTIONS"
             if who == "bob" and object_route and response.status_code not in (404, 405):
                 problems.append(f"{where}: {response.status_code}; another user's object must answer 404")
+            foreign = FOREIGN_WRITES.get(route.name)
+            if who == "bob" and foreign and method in WRITES and response.status_code not in (foreign, 405):
+                problems.append(f"{where}: {response.status_code}; naming alice's object must answer {foreign}")
         # Compared once per visitor (not per request) to keep the walk fast.
         if not capability and _snapshot(alice) != before:
             problems.append(f"{who}'s requests to {url} changed alice's data")
@@ -224,6 +270,35 @@ def _problems(route: Route, url: str, alice, bob) -> list[str]:
         response = _send(alice, route, "GET", url)
         if response.status_code >= 400 and response.status_code != 405:
             problems.append(f"alice GET {url}: {response.status_code}; the owner should reach her own object")
+    if not public and route.name not in NOT_REPLAYED:
+        problems += _owner_writes(route, url, alice, body)
+    return problems
+
+
+def _owner_writes(route: Route, url: str, alice, body) -> list[str]:
+    """The owner makes the writes bob was refused: each must be accepted, so bob's
+    refusals were about ownership, not a body no one could send. An API write that
+    refuses an empty body needs an entry in routes.API_BODIES."""
+    problems = []
+    if route.is_api:
+        for method in WRITES:
+            response = _send(alice, route, method, url, body)
+            if response.status_code == 405 or response.status_code < 400:
+                continue
+            detail = response.content[:300].decode(errors="replace")
+            if body is None:
+                problems.append(
+                    f"alice {method} {url} with {{}}: {response.status_code} {detail}; add a valid body for "
+                    f"{route.name!r} to API_BODIES in tests/security/routes.py"
+                )
+            else:
+                problems.append(f"alice {method} {url} with the body in API_BODIES: {response.status_code} {detail}")
+    elif body or route.name in WEB_FIELDS:
+        response = _send(alice, route, "POST", url, body)
+        if response.status_code >= 400 and response.status_code != 405:
+            problems.append(
+                f"alice POST {url} with {body}: {response.status_code}; fix its WEB_FIELDS in tests/security/routes.py"
+            )
     return problems
 
 
@@ -233,9 +308,13 @@ def test_the_walk_catches_a_view_that_forgets_the_owner(alice, bob, owner_object
     leaky = {route.name: route for route in all_routes() if route.name.startswith("leaky-")}
     assert set(leaky) == {"leaky-list", "leaky-detail"}
     # The list first: the detail walk ends with bob deleting alice's episode.
-    listing = _problems(leaky["leaky-list"], url_for(leaky["leaky-list"], alice, owner_objects), alice, bob)
+    listing = _problems(
+        leaky["leaky-list"], url_for(leaky["leaky-list"], alice, owner_objects), alice, bob, owner_objects
+    )
     assert any("bob GET" in p and "alice's data" in p for p in listing), listing
-    detail = _problems(leaky["leaky-detail"], url_for(leaky["leaky-detail"], alice, owner_objects), alice, bob)
+    detail = _problems(
+        leaky["leaky-detail"], url_for(leaky["leaky-detail"], alice, owner_objects), alice, bob, owner_objects
+    )
     assert any("bob GET" in p and "alice's data" in p for p in detail), detail
     assert any("bob DELETE" in p and "must answer 404" in p for p in detail), detail
     assert any("changed alice's data" in p for p in detail), detail

@@ -177,6 +177,19 @@ def test_the_email_address_cannot_be_changed_without_the_password(alice):
     assert alice.email == "alice@example.com"
     browser = Client()
     browser.force_login(alice)
-    browser.post(reverse("settings"), {"profile-email": "mallory@example.com", "email": "mallory@example.com"})
+    # A valid settings form (it saves: the week start moves), with the address added.
+    form = {
+        "profile-timezone": "Europe/Berlin",
+        "profile-day_starts_at": "04:00",
+        "profile-units": "metric",
+        "profile-week_starts_on": "sunday",
+        "presets-TOTAL_FORMS": "0",
+        "presets-INITIAL_FORMS": "0",
+        "profile-email": "mallory@example.com",
+        "email": "mallory@example.com",
+    }
+    response = browser.post(reverse("settings"), form)
+    assert response.status_code == 302, response.content
     alice.refresh_from_db()
+    assert alice.week_starts_on == "sunday"
     assert alice.email == "alice@example.com"
