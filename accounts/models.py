@@ -69,7 +69,7 @@ class Condition(models.TextChoices):
 
 
 class DrugClass(models.TextChoices):
-    STATIN = "statin", "Cholesterol drug (statin)"
+    STATIN = "statin", "Statin, for cholesterol"
     DIURETIC = "diuretic", "Diuretic"
     BLOOD_PRESSURE = "blood_pressure", "Blood-pressure drug"
     ASTHMA_BETA_AGONIST = "asthma_beta_agonist", "Asthma drug"

@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         t2 = time.perf_counter()
         print(
             f"delivered in-app: {done:,} of {n:,} in {t2 - t0:.2f} s after the dispatch began "
-            f"(target < 90 s, aim 60 s; {done / max(t2 - t0, 1e-9):,.0f}/s)",
+            f"(target ≤ 50 s, aim ≤ 20 s; {done / max(t2 - t0, 1e-9):,.0f}/s)",
             flush=True,
         )
 

@@ -107,7 +107,8 @@ def test_the_doctors_summary_has_outcomes_against_baseline_flags_and_medicines_w
     assert "Thu 29 Oct :" in text or "Thu 29 Oct:" in text  # the red flag, with its date
     assert "Cramps per logged day against the 4 weeks before (15 Sep – 12 Oct 2026)" in text
     assert "95% interval" in text
-    assert "Example tablet (Cholesterol" in text and "20 Oct 2026" in text and "Started Tue 20 Oct: " in text
+    assert "Example tablet (Statin, for cholesterol)" in text and "20 Oct 2026" in text
+    assert "Started Tue 20 Oct: " in text and "))" not in text  # no brackets inside brackets
     assert "Magnesium" in text
     # Page 2 after page 1; the full table only in the appendix disclosure.
     assert html.index('class="sheet sheet-1"') < html.index('class="sheet sheet-2"') < html.index('class="appendix"')
