@@ -50,6 +50,10 @@ class LoginForm(AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields.pop("username", None)
+        if self.initial.get("email"):
+            # The address is filled in (just after signing up): the cursor waits in the password.
+            self.fields["email"].widget.attrs.pop("autofocus", None)
+            self.fields["password"].widget.attrs["autofocus"] = True
 
     def clean(self):
         email = self.cleaned_data.get("email")

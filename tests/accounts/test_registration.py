@@ -86,6 +86,9 @@ def test_the_new_account_signs_in_from_the_page_it_lands_on_and_goes_to_the_set_
     page = client.get(response["Location"])
     # The address typed is filled in; only the password is asked again.
     assert re.search(rb'name="email"[^>]*value="dana@example.com"', page.content)
+    # ...and the cursor waits in the password, not in the address already there.
+    assert re.search(rb'<input[^>]*name="password"[^>]*autofocus', page.content)
+    assert not re.search(rb'<input[^>]*name="email"[^>]*autofocus', page.content)
     signed_in = client.post(response["Location"], {"email": "dana@example.com", "password": PASSWORD})
     assert signed_in.status_code == 302 and signed_in["Location"] == "/welcome/"
     assert client.get("/welcome/").status_code == 200
