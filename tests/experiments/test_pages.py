@@ -78,6 +78,31 @@ def test_today_shows_the_block_and_takes_the_adherence_tick(client, bob):
     assert "You said no" in client.get(reverse("checkin")).content.decode()
 
 
+def test_today_asks_about_yesterday_until_it_is_answered(client, bob):
+    # The plan is followed at night and answered next morning: yesterday (day 2 of the
+    # first block) is asked beside today while it has no answer.
+    today = services.user_today(bob)
+    yesterday = today - dt.timedelta(days=1)
+    experiment = _start(bob, starts_on=today - dt.timedelta(days=16), today=today - dt.timedelta(days=16))
+    arm = experiment.block_on(yesterday).arm.upper()
+    client.force_login(bob)
+    question = f"And yesterday, {yesterday:%A} {yesterday.day} {yesterday:%B} ({arm}): did you follow the plan?"
+    assert question in client.get(reverse("today")).content.decode()
+
+    client.post(reverse("experiment-adherence"), {"followed": "yes", "day": yesterday.isoformat(), "next": "/"})
+    assert list(Adherence.objects.filter(user=bob).values_list("day", "followed")) == [(yesterday, True)]
+    page = client.get(reverse("today")).content.decode()
+    assert "And yesterday" not in page and "Did you follow the plan today?" in page
+
+
+def test_yesterday_in_the_run_in_is_not_asked(client, bob):
+    today = services.user_today(bob)
+    _start(bob, starts_on=today - dt.timedelta(days=14), today=today - dt.timedelta(days=14))  # today: block 1, day 1
+    client.force_login(bob)
+    page = client.get(reverse("today")).content.decode()
+    assert "Did you follow the plan today?" in page and "And yesterday" not in page
+
+
 def test_today_in_the_run_in_asks_for_no_tick(client, bob):
     _start(bob)
     client.force_login(bob)

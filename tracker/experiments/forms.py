@@ -45,3 +45,5 @@ class ExperimentForm(forms.Form):
 
 class AdherenceForm(forms.Form):
     followed = forms.TypedChoiceField(choices=[("yes", "Yes"), ("no", "No")], coerce=lambda v: v == "yes")
+    # Empty for today; yesterday's date when Today asks about a day left unanswered.
+    day = forms.DateField(required=False, widget=forms.HiddenInput)

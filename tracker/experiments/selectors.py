@@ -74,19 +74,22 @@ def block_phrase(block: design.Block) -> str:
 
 def experiment_today(*, user, today: dt.date | None = None) -> dict | None:
     """What Today and the check-in show: the running block, its day, its instruction,
-    and the adherence answer already given (three queries at most)."""
+    the adherence answer already given, and yesterday if it is still unanswered (three
+    queries at most)."""
     today = today or user_today(user)
     experiment = experiment_running(user=user, today=today)
     if experiment is None:
         return None
     block = experiment.block_on(today)
-    answer = None
-    if block is not None and block.arm != design.RUN_IN:
-        answer = (
-            Adherence.objects.for_user(user)
-            .filter(experiment=experiment, day=today)
-            .values_list("followed", flat=True)
-            .first()
+    # Yesterday is asked too while it has no answer: a plan followed at night (or a day
+    # the app was not opened) is answered the next morning.
+    yesterday = today - dt.timedelta(days=1)
+    before = experiment.block_on(yesterday) if yesterday >= experiment.starts_on else None
+    asked = [day for day, b in ((today, block), (yesterday, before)) if b is not None and b.arm != design.RUN_IN]
+    answers = {}
+    if asked:
+        answers = dict(
+            Adherence.objects.for_user(user).filter(experiment=experiment, day__in=asked).values_list("day", "followed")
         )
     return {
         "experiment": experiment,
@@ -96,7 +99,9 @@ def experiment_today(*, user, today: dt.date | None = None) -> dict | None:
         "instruction": experiment.instruction(block) if block else None,
         "in_washout": bool(block and block.arm != design.RUN_IN and today < block.analysed_from),
         "asks_adherence": bool(block and block.arm != design.RUN_IN),
-        "followed": answer,
+        "followed": answers.get(today),
+        "yesterday": yesterday if yesterday in asked and yesterday not in answers else None,
+        "yesterday_arm": before.arm.upper() if before is not None else None,
         "today": today,
     }
 

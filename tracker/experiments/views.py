@@ -85,7 +85,8 @@ def adherence(request):
         messages.error(request, "Answer yes or no.")
         return redirect(target)
     try:
-        services.adherence_record(user=request.user, followed=form.cleaned_data["followed"])
+        answer = form.cleaned_data
+        services.adherence_record(user=request.user, followed=answer["followed"], day=answer["day"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
