@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import ApiToken, Medication, User
 from accounts.services import profile_update
+from tracker.admin import ReadOnlyAdmin
 
 PROFILE_FIELDS = ["timezone", "day_starts_at", "units", "week_starts_on", "body_weight_kg", "daily_goal_ml"]
 
@@ -38,17 +39,8 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Medication)
-class MedicationAdmin(admin.ModelAdmin):
+class MedicationAdmin(ReadOnlyAdmin):
     # Read-only like the diary rows: medication changes go through the services.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     list_display = ["name", "drug_class", "user", "started_on", "stopped_on"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]

@@ -1,18 +1,7 @@
 from django.contrib import admin
 
+from tracker.admin import ReadOnlyAdmin
 from tracker.experiments.models import Adherence, Experiment
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    # Health data: staff may look (for support), never edit; the user's own pages change it.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Experiment)

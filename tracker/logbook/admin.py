@@ -1,20 +1,11 @@
 from django.contrib import admin
 
+from tracker.admin import ReadOnlyAdmin
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    # Diary rows are written through the services, which compute the diary day and the
-    # derived values and stale the weekly reports; an admin save did none of that (and
-    # adding a row was a 500). Staff look here; users change their own data.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Diary rows are written through the services, which compute the diary day and the
+# derived values and stale the weekly reports; an admin save did none of that (and
+# adding a row was a 500).
 
 
 class DiaryRowAdmin(ReadOnlyAdmin):
