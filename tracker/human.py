@@ -92,3 +92,16 @@ def change(pct: float | None) -> str:
     if whole == 0:
         return "about the same"
     return f"{whole}% {'fewer' if pct < 0 else 'more'}"
+
+
+def as_date(value) -> dt.date | None:
+    """A date from a date, a datetime or an ISO string (report snapshots are JSON); None
+    for anything else."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None

@@ -2,12 +2,11 @@
 the check-in, the weekly report, its email and the doctor's summary without those
 pages knowing how experiments work."""
 
-import datetime as dt
-
 from django import template
 from django.conf import settings
 
 from tracker.experiments import selectors
+from tracker.human import as_date
 
 register = template.Library()
 
@@ -25,17 +24,8 @@ def experiment_today(context):
     }
 
 
-def _day(value) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
 def _report_context(user, start, end, absolute) -> dict:
-    start, end = _day(start), _day(end)
+    start, end = as_date(start), as_date(end)
     if user is None or not getattr(user, "is_authenticated", False) or start is None or end is None:
         return {"rows": []}
     return {

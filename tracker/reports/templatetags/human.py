@@ -14,15 +14,7 @@ from tracker import human
 register = template.Library()
 
 
-def _date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
+_date = human.as_date
 
 
 def _instant(value) -> dt.datetime | None:
