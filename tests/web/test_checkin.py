@@ -43,6 +43,18 @@ def test_in_the_morning_the_checkin_is_about_yesterday_and_the_night(bob_client,
     assert "Check in for today" in bob_client.get(reverse("today")).content.decode()
 
 
+def test_woken_by_a_cramp_before_the_day_starts_the_checkin_is_the_day_still_under_way(bob_client, bob):
+    # 02:40 on Tuesday, before the 04:00 day start: the diary day is still Monday, so
+    # "yesterday" would be Sunday, long past. The button asks about Monday, the day and
+    # the night now under way, and nobody is wished good morning.
+    with time_machine.travel(ny(2026, 11, 10, 2, 40), tick=False):
+        today = bob_client.get(reverse("today")).content.decode()
+        assert "Check in for today" in today and "Good morning" not in today
+        assert "Sunday 8 November" not in bob_client.get(reverse("checkin")).content.decode()
+        bob_client.post(reverse("checkin"), {"cramps": "yes"})
+    assert CheckIn.objects.get(user=bob).day == MON
+
+
 def test_the_checkin_is_not_prefilled_from_the_day_before(bob_client, bob, morning):
     """Defect: yesterday's answers were silently pre-filled, manufacturing persistence."""
     CheckInFactory(user=bob, day=MON - dt.timedelta(days=1), sitting_hours=9, stress=4)

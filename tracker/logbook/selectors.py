@@ -149,13 +149,20 @@ MORNING_ENDS = dt.time(12, 0)
 MISSING_CHECKIN_DAYS = 14
 
 
+def is_morning(*, user, now: dt.datetime) -> bool:
+    """From the day start until noon: the diary day has turned over and last night
+    belongs to yesterday. Before the day start (a cramp at 02:40) it is still the night
+    of the diary day under way."""
+    return user.day_starts_at <= now.astimezone(user.zone).time() < MORNING_ENDS
+
+
 def checkin_due_day(*, user, now: dt.datetime | None = None) -> dt.date:
-    """The day the check-in button asks about: until noon, yesterday's diary day if it has
-    no check-in yet (the night's cramps belong to it); otherwise today."""
+    """The day the check-in button asks about: in the morning, yesterday's diary day if it
+    has no check-in yet (the night's cramps belong to it); otherwise today."""
     now = now or timezone.now()
     today = today_of(user, now)
     yesterday = today - dt.timedelta(days=1)
-    if now.astimezone(user.zone).time() < MORNING_ENDS and _CHECKIN_ON.first(user_id=user.pk, day=yesterday) is None:
+    if is_morning(user=user, now=now) and _CHECKIN_ON.first(user_id=user.pk, day=yesterday) is None:
         return yesterday
     return today
 
