@@ -83,6 +83,19 @@
     return nowMs;
   }
 
+  // The day a check-in made offline is for: the one the page asks about, while the page
+  // (kept by the service worker) was drawn on this diary day; on a page kept from an
+  // earlier day, the server's rule (checkin_due_day): in the morning, from the day
+  // start until noon, yesterday; otherwise today.
+  function checkinDay(form) {
+    var asked = new URL(location.href).searchParams.get("day");
+    if (asked) return asked;
+    var now = new Date(), today = diaryDay(now);
+    if (form.getAttribute("data-rendered-on") === today && form.getAttribute("data-day")) return form.getAttribute("data-day");
+    var clock = new Intl.DateTimeFormat("en-GB", { timeZone: config.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(now);
+    return clock >= config.day_starts_at && clock < "12:00" ? addDays(today, -1) : today;
+  }
+
   function toMl(amount) {
     return Math.round(config.units === "us" ? amount * ML_PER_US_FL_OZ : amount);
   }
@@ -135,7 +148,7 @@
                text: "a cramp (" + data.get("muscle") + ", severity " + data.get("severity") + ")" };
     }
     if (path === URLS.checkin) {
-      var day = new URL(location.href).searchParams.get("day") || diaryDay(new Date());
+      var day = checkinDay(form);
       var body = { day: day };
       Array.prototype.forEach.call(form.elements, function (el) {
         if (!el.name || el.name === "csrfmiddlewaretoken" || el.type === "submit" || el.type === "button") return;

@@ -5,6 +5,7 @@ entries (an answer lost on the way back) logs nothing twice."""
 import datetime as dt
 
 import pytest
+import time_machine
 from playwright.sync_api import expect
 
 from tests.pwa.test_install import wait_for_worker
@@ -198,3 +199,34 @@ def test_the_service_worker_sends_the_queue_with_the_app_closed(alice_page, brow
     page.goto("/")
     assert page.evaluate(READ_QUEUE) == []
     assert Intake.objects.for_user(alice).count() == 1
+
+
+def test_a_checkin_made_offline_in_the_morning_is_for_yesterday_even_on_a_page_kept_from_the_day_before(
+    carl_page,  # noqa: F811
+    ny_context,  # noqa: F811
+    carl,  # noqa: F811
+):
+    # The check-in page was kept on Monday morning (it asked about Sunday then). On
+    # Tuesday at 07:30, offline, the check-in made on it is about Monday and its night,
+    # as the server's rule says (checkin_due_day), not Sunday nor Tuesday.
+    page = carl_page
+    monday_morning = dt.datetime(2026, 11, 9, 8, 0, tzinfo=NEW_YORK)
+    tuesday_morning = dt.datetime(2026, 11, 10, 7, 30, tzinfo=NEW_YORK)
+    with time_machine.travel(monday_morning, tick=True):
+        page.clock.set_fixed_time(monday_morning)
+        page.goto("/checkin/")
+        wait_for_worker(page)
+        page.goto("/checkin/")  # the copy the worker keeps
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Sunday 8 November")
+    with time_machine.travel(tuesday_morning, tick=True):
+        page.clock.set_fixed_time(tuesday_morning)
+        ny_context.set_offline(True)
+        page.goto("/checkin/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Sunday 8 November")  # the kept copy
+        page.get_by_text("No cramps", exact=True).click()
+        page.get_by_role("button", name="Save check-in").click()
+        expect(saved_offline(page)).to_contain_text("the check-in for 2026-11-09")
+        ny_context.set_offline(False)
+        expect(page.get_by_text("Synced 1 entry saved on this phone.")).to_be_visible()
+    checkin = CheckIn.objects.for_user(carl).get()
+    assert (checkin.day, checkin.no_cramps) == (dt.date(2026, 11, 9), True)

@@ -349,6 +349,7 @@ def checkin(request):
         {
             "form": form,
             "day": day,
+            "today": today,
             "is_today": day == today,
             "is_yesterday": day == today - dt.timedelta(days=1),
             "existing": existing,
