@@ -44,6 +44,14 @@ def needs_postgres():
     require("PostgreSQL (set DATABASE_URL)", postgres_available())
 
 
+@pytest.fixture(autouse=True)
+def _worker_tests_need_postgres(request):
+    # A real worker runs beside the test in threads: SQLite's shared in-memory test
+    # database answers "table is locked" instead of waiting.
+    if request.node.get_closest_marker("worker"):
+        request.getfixturevalue("needs_postgres")
+
+
 @pytest.fixture
 def needs_redis():
     require("Redis (set CELERY_BROKER_URL=redis://...)", redis_available())

@@ -116,7 +116,9 @@ def test_a_web_worker_imports_the_views_when_it_boots_not_on_its_first_request()
     assert out.stdout.split() == ["True", "True"]
 
 
-def test_a_drink_is_one_statement_after_the_token_and_still_stales_the_weeks_report(alice, alice_api):
+# The one-statement writes are PostgreSQL's data-modifying CTEs; SQLite's path is the
+# transaction tested below (needs_postgres skips these there, or fails under REQUIRE_ALL).
+def test_a_drink_is_one_statement_after_the_token_and_still_stales_the_weeks_report(alice, alice_api, needs_postgres):
     # Before: token, BEGIN, INSERT, the stale-marking UPDATE, COMMIT. Now the UPDATE runs
     # inside the INSERT's own statement, atomic without a transaction: two, as a bare endpoint.
     _queries(alice_api, INTAKE)  # the token's first use also records when it was used
@@ -131,7 +133,7 @@ def test_a_drink_is_one_statement_after_the_token_and_still_stales_the_weeks_rep
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_entry_whose_insert_fails_leaves_the_weeks_report_fresh(alice):
+def test_an_entry_whose_insert_fails_leaves_the_weeks_report_fresh(alice, needs_postgres):
     # The stale mark and the INSERT are one statement: a refused row takes the mark with it.
     snapshot = _snapshot_of_this_week(alice)
     day = diary_day(NOW, alice.zone, alice.day_starts_at)
@@ -144,7 +146,7 @@ def test_an_entry_whose_insert_fails_leaves_the_weeks_report_fresh(alice):
 
 
 def test_a_cramp_shows_its_tips_in_the_app_at_once_and_publishes_nothing(
-    alice, alice_api, django_capture_on_commit_callbacks
+    alice, alice_api, django_capture_on_commit_callbacks, needs_postgres
 ):
     plans.plan_get(user=alice)  # the default plan: on, in-app only
     _queries(alice_api, INTAKE)
@@ -178,7 +180,9 @@ def test_a_cramp_still_sends_its_tips_by_email_through_the_pipeline(
     assert Notification.objects.filter(user=alice).count() == 1
 
 
-def test_a_cramp_logged_long_after_the_fact_writes_no_reminder_and_needs_no_transaction(alice, alice_api):
+def test_a_cramp_logged_long_after_the_fact_writes_no_reminder_and_needs_no_transaction(
+    alice, alice_api, needs_postgres
+):
     plans.plan_get(user=alice)
     _queries(alice_api, INTAKE)
     old = {**CRAMP, "started_at": (NOW - dt.timedelta(hours=3)).isoformat()}
