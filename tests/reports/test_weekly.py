@@ -306,8 +306,22 @@ def test_the_page_says_the_change_as_fewer_or_more_cramps_rounded_for_reading(al
     ci = sps.binomtest(2, 34).proportion_ci(0.95, method="exact")
     low, high = (100 * (p / (1 - p) * 32 / 7 - 1) for p in (ci.low, ci.high))
     assert low < 0 < high  # the interval reaches from fewer to more
-    assert "Previous week: 4 cramps; per logged day, this week had 71% fewer." in text
+    assert "Previous week: 4 cramps on 4 logged days; per logged day, this week had 71% fewer." in text
     assert f"this week had 71% fewer (95% interval: {int(-low + 0.5)}% fewer to {int(high + 0.5)}% more)" in text
+
+
+def test_a_previous_week_away_is_not_called_a_week_without_cramps(alice):
+    # Week 44 has one check-in ("no cramps") and nothing else; week 45 is fully logged.
+    _checkins(alice, dt.date(2026, 11, 1), 1)
+    _checkins(alice, dt.date(2026, 11, 2), 7, cramp_days={dt.date(2026, 11, 3)})
+    EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 20, 0))
+    client = web_client(alice)
+    text = " ".join(client.get("/reports/weekly/", {"week": "2026-W45"}).content.decode().split())
+    assert "Previous week: no cramps on 1 logged day, too few to compare." in text
+    assert "Previous week: no cramps." not in text
+    # Week 44's own previous week (43) has nothing at all.
+    text = " ".join(client.get("/reports/weekly/", {"week": "2026-W44"}).content.decode().split())
+    assert "Previous week: nothing logged." in text
 
 
 def test_three_of_four_cramps_per_logged_day_is_exactly_a_25_percent_responder(alice, alice_api):
