@@ -7,6 +7,7 @@ queries whatever the amount of data."""
 import datetime as dt
 
 from accounts.models import DrugClass
+from tracker import human
 from tracker.reports import analysis, charts, outcomes, selectors, stats
 from tracker.reports.registry import MEDICATION_PREFIX, context_items
 from tracker.reports.series import DayRow, series_build
@@ -138,12 +139,10 @@ def _change_words(change: tuple[float, float, float] | None) -> str | None:
         return None
     ratio, low, high = change
 
-    def pct(r: float) -> str:
-        if r == float("inf"):
-            return "no upper bound"
-        return f"{round(abs(1 - r) * 100)}% {'fewer' if r < 1 else 'more'}" if round(r, 2) != 1 else "no change"
+    def words(r: float) -> str:
+        return human.change(None if r == float("inf") else 100 * (r - 1))
 
-    return f"{pct(ratio)} (95% interval: {pct(low)} to {pct(high)})"
+    return f"{words(ratio)} (95% interval: {words(low)} to {words(high)})"
 
 
 def doctor_summary(*, user, start: dt.date, end: dt.date) -> dict:
