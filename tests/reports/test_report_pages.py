@@ -154,3 +154,16 @@ def test_a_us_user_reads_fluid_in_fl_oz_on_the_page_and_the_chart(alice):
     assert "32 fl oz" in html  # the day's fluid in the day-by-day table
     assert re.search(r">\d+ oz</text>", html)  # the chart's axis
     assert "Goal of " in html and " fl oz met on" in html
+
+
+def test_the_printout_shows_no_weekly_rates_for_four_weeks_before_with_too_few_logged_days(alice):
+    # One logged day (with a cramp) in the 4 weeks before 12 Oct – 8 Nov: "7.0 cramps per
+    # 7 logged days" from one day would be a rate made up; the column shows a dash.
+    CheckInFactory(user=alice, day=dt.date(2026, 10, 1), no_cramps=False)
+    EpisodeFactory(user=alice, started_at=local(alice, 2026, 10, 1, 20, 0))
+    for day in range(12, 20):
+        CheckInFactory(user=alice, day=dt.date(2026, 10, day), no_cramps=True)
+    text = _text(_get(alice, "/reports/print/", {"start": "2026-10-12", "end": "2026-11-08"}).content.decode())
+    assert "Cramps per 7 logged days 0.0 – " in text
+    assert "Logged days 8 of 28 1 of 28" in text
+    assert "fewer than 10 logged days" in text

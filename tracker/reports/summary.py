@@ -100,6 +100,9 @@ def factor_groups(results: list[dict]) -> dict[str, list[dict]]:
     return groups
 
 
+PER_WEEK_RATES = ("cramps_per_week", "cramp_days_per_week", "minutes_per_week", "disturbed_per_week")
+
+
 def _rates(days: list[DayRow]) -> dict:
     summary = outcomes.episodes_summary(days)
     logged = summary["observed_days"]
@@ -160,7 +163,10 @@ def doctor_summary(*, user, start: dt.date, end: dt.date) -> dict:
     baseline_days = series.between(baseline_start, start - dt.timedelta(days=1))
     now, before = _rates(days), _rates(baseline_days)
     change = None
-    if before["logged_days"] >= MIN_BASELINE_DAYS and now["logged_days"]:
+    if before["logged_days"] < MIN_BASELINE_DAYS:
+        # A rate per 7 days from a handful of logged days would be made up: shown as a dash.
+        before.update(dict.fromkeys(PER_WEEK_RATES))
+    elif now["logged_days"]:
         change = _change_words(
             rate_ratio_exact(now["count"], now["logged_days"], before["count"], before["logged_days"])
         )
