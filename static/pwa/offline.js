@@ -25,36 +25,32 @@
 
   // ---------------------------------------------------------------- form -> API call
 
-  // The diary day in the user's zone: before the day start it is still yesterday.
-  function diaryDay(now) {
-    var parts = {};
-    new Intl.DateTimeFormat("en-CA", {
-      timeZone: config.timezone, year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", hourCycle: "h23"
-    }).formatToParts(now).forEach(function (p) { parts[p.type] = p.value; });
-    var day = new Date(Date.UTC(+parts.year, +parts.month - 1, +parts.day));
-    if (parts.hour + ":" + parts.minute < config.day_starts_at) day.setUTCDate(day.getUTCDate() - 1);
-    return day.toISOString().slice(0, 10);
-  }
-
-  // Wall time on a local date in the user's zone -> the instant (ms). The zone's offset
-  // is read at the first guess and again at the result, which settles DST changes.
-  function zoneOffset(ms) {
-    var parts = {};
+  // The wall clock in the user's zone at an instant (ms): {date: "YYYY-MM-DD", time: "HH:MM", ms}
+  // where ms is that wall time read as if it were UTC (so ms - instant is the zone's offset).
+  function wallClock(ms) {
+    var p = {};
     new Intl.DateTimeFormat("en-CA", {
       timeZone: config.timezone, year: "numeric", month: "2-digit", day: "2-digit",
       hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
-    }).formatToParts(new Date(ms)).forEach(function (p) { parts[p.type] = p.value; });
-    return Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second) - ms;
+    }).formatToParts(new Date(ms)).forEach(function (part) { p[part.type] = part.value; });
+    return {
+      date: p.year + "-" + p.month + "-" + p.day,
+      time: p.hour + ":" + p.minute,
+      ms: Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second)
+    };
   }
+  // Wall time on a local date in the user's zone -> the instant (ms). The zone's offset
+  // is read at the first guess and again at the result, which settles DST changes.
   function localInstant(date, hhmm) {
     var d = date.split("-"), t = hhmm.split(":");
     var wall = Date.UTC(+d[0], +d[1] - 1, +d[2], +t[0], +t[1]);
-    var guess = wall - zoneOffset(wall);
-    return wall - zoneOffset(guess);
+    var guess = wall - (wallClock(wall).ms - wall);
+    return wall - (wallClock(guess).ms - guess);
   }
-  function localDate(ms) {
-    return new Intl.DateTimeFormat("en-CA", { timeZone: config.timezone }).format(new Date(ms));
+  // The diary day in the user's zone: before the day start it is still yesterday.
+  function diaryDay(ms) {
+    var clock = wallClock(ms);
+    return clock.time < config.day_starts_at ? addDays(clock.date, -1) : clock.date;
   }
   function addDays(date, n) {
     var d = new Date(date + "T00:00:00Z");
@@ -67,7 +63,7 @@
   // wall time inside the sleep window that ended most recently.
   function crampStart(when, atTime, nowMs) {
     if (!when || when === "now" || !atTime) return nowMs;
-    var today = localDate(nowMs);
+    var today = wallClock(nowMs).date;
     if (when === "tonight") {
       var at = localInstant(today, atTime);
       return at > nowMs ? localInstant(addDays(today, -1), atTime) : at;
@@ -90,9 +86,8 @@
   function checkinDay(form) {
     var asked = new URL(location.href).searchParams.get("day");
     if (asked) return asked;
-    var now = new Date(), today = diaryDay(now);
+    var now = Date.now(), today = diaryDay(now), clock = wallClock(now).time;
     if (form.getAttribute("data-rendered-on") === today && form.getAttribute("data-day")) return form.getAttribute("data-day");
-    var clock = new Intl.DateTimeFormat("en-GB", { timeZone: config.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(now);
     return clock >= config.day_starts_at && clock < "12:00" ? addDays(today, -1) : today;
   }
 
@@ -136,7 +131,7 @@
       var when = data.get("when"), atTime = data.get("at_time");
       if ((when === "tonight" || when === "last_night") && !atTime) return null;
       var durations = config.cramp_durations || {};
-      var body = {
+      var episode = {
         started_at: new Date(crampStart(when, atTime, Date.now())).toISOString(),
         duration_seconds: durations[data.get("duration") || "short"] || durations.short,
         muscle: data.get("muscle"),
@@ -144,7 +139,7 @@
         severity: parseInt(data.get("severity"), 10),
         sleep_disturbed: data.get("woke") === "on"
       };
-      return { kind: "episode", url: API + "episodes/", body: body,
+      return { kind: "episode", url: API + "episodes/", body: episode,
                text: "a cramp (" + data.get("muscle") + ", severity " + data.get("severity") + ")" };
     }
     if (path === URLS.checkin) {
