@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 
 from tests.pwa.test_install import wait_for_worker
 from tests.pwa.test_push_actions import until
-from tests.web.conftest import log_in
-from tests.web.test_night_browser import NEW_YORK, carl, carl_page, ny_context, ny_page  # noqa: F401 - fixtures
+from tests.web.conftest import NEW_YORK, carl, carl_page, log_in, ny_context, ny_page  # noqa: F401 - fixtures
 from tracker.logbook.models import CheckIn, Episode, Intake
 
 pytestmark = pytest.mark.browser

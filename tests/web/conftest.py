@@ -1,11 +1,15 @@
+import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.test import Client
 
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+PHONE = {"width": 390, "height": 844}
+VIEWPORTS = {"phone": PHONE, "desktop": {"width": 1280, "height": 800}}
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -24,15 +28,71 @@ def browser_context(needs_chromium, chromium, viewport, live_server, transaction
     context.close()
 
 
-@pytest.fixture
-def web_page(browser_context):
-    page = browser_context.new_page()
-    errors = []
-    # A CSP violation or a script error shows up here; the tests assert there are none.
+def watched_page(context):
+    """A new page whose console errors and script errors are collected in
+    `page.console_errors`: a CSP violation shows up there; tests assert there are none."""
+    page = context.new_page()
+    errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors
     return page
+
+
+@pytest.fixture
+def web_page(browser_context):
+    return watched_page(browser_context)
+
+
+# The night-cramp journeys: a phone in New York, whose clock changes on 1 Nov 2026.
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def ny(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=NEW_YORK).astimezone(dt.UTC)
+
+
+@pytest.fixture
+def ny_context(needs_chromium, chromium, live_server, transactional_db, settings):
+    settings.SITE_URL = live_server.url
+    context = chromium.new_context(
+        viewport=PHONE, base_url=live_server.url, timezone_id="America/New_York", locale="en-US"
+    )
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def ny_page(ny_context):
+    return watched_page(ny_context)
+
+
+@pytest.fixture
+def carl(transactional_db):
+    from tests.conftest import PASSWORD
+    from tests.factories import UserFactory
+
+    return UserFactory(email="carl@example.com", timezone="America/New_York", password=PASSWORD)
+
+
+@pytest.fixture
+def carl_page(ny_context, ny_page, live_server, carl):
+    log_in(ny_context, live_server, carl)
+    return ny_page
+
+
+@pytest.fixture
+def bob_client(client, bob):
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
+def morning():
+    # Tuesday 10 Nov 2026, 07:30 in New York.
+    with time_machine.travel(ny(2026, 11, 10, 7, 30), tick=False):
+        yield
 
 
 def log_in(context, live_server, user) -> None:

@@ -2,33 +2,13 @@
 clear answer to a conflict with a logged cramp, and missed days one tap away."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from django.urls import reverse
 
 from tests.factories import CheckInFactory, EpisodeFactory
+from tests.web.conftest import ny
 from tracker.logbook.models import CheckIn
-
-NEW_YORK = ZoneInfo("America/New_York")
-
-
-def ny(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=NEW_YORK).astimezone(dt.UTC)
-
-
-@pytest.fixture
-def bob_client(client, bob):
-    client.force_login(bob)
-    return client
-
-
-@pytest.fixture
-def morning():
-    with time_machine.travel(ny(2026, 11, 10, 7, 30), tick=False):
-        yield
-
 
 MON, TUE = dt.date(2026, 11, 9), dt.date(2026, 11, 10)
 

@@ -3,7 +3,6 @@ America/New_York, under the strict CSP: the advice shows the moment a red flag i
 ticked, before anything is saved, and again after saving."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -11,26 +10,13 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
-from tests.web.conftest import log_in, screenshot
+from tests.web.conftest import NEW_YORK, PHONE, log_in, screenshot, watched_page
 from tracker.logbook.advice import PREGNANCY_DAY_MESSAGE, SEIZURE_MESSAGE, SEVERE_DEHYDRATION_MESSAGE
 from tracker.logbook.models import CheckIn
 
 pytestmark = pytest.mark.browser
-NEW_YORK = ZoneInfo("America/New_York")
-PHONE = {"width": 390, "height": 844}
 # 07:30 on Tuesday 10 Nov in New York: the check-in asks about Monday 9 Nov.
 MORNING = dt.datetime(2026, 11, 10, 7, 30, tzinfo=NEW_YORK)
-
-
-@pytest.fixture
-def ny_context(needs_chromium, chromium, live_server, transactional_db, settings):
-    settings.SITE_URL = live_server.url
-    context = chromium.new_context(
-        viewport=PHONE, base_url=live_server.url, timezone_id="America/New_York", locale="en-US"
-    )
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
 
 
 @pytest.fixture
@@ -47,12 +33,7 @@ def dana(transactional_db):
 @pytest.fixture
 def dana_page(ny_context, live_server, dana):
     log_in(ny_context, live_server, dana)
-    page = ny_context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.console_errors = errors
-    return page
+    return watched_page(ny_context)
 
 
 def test_a_red_flag_in_the_checkin_shows_the_advice_at_once_and_after_saving(dana_page, dana):

@@ -2,9 +2,7 @@
 partials and pages outside base.html's block are local too; signup asks the zone."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from django.urls import reverse
 
@@ -12,15 +10,8 @@ from accounts.models import User
 from tests.conftest import PASSWORD
 from tracker.logbook.models import Intake
 
-NEW_YORK = ZoneInfo("America/New_York")
 # 14:05 UTC = 09:05 in New York.
 NOW = dt.datetime(2026, 11, 10, 14, 5, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def bob_client(client, bob):
-    client.force_login(bob)
-    return client
 
 
 def test_the_today_partial_after_a_one_tap_drink_shows_local_time(bob_client, bob):

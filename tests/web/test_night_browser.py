@@ -3,56 +3,16 @@ cramp logged the next morning, local times after htmx swaps, undo and restore.""
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.factories import UserFactory
-from tests.web.conftest import log_in, screenshot
+from tests.web.conftest import PHONE, log_in, ny, screenshot
 from tracker.logbook.models import Episode, Intake
 
 pytestmark = pytest.mark.browser
-NEW_YORK = ZoneInfo("America/New_York")
-PHONE = {"width": 390, "height": 844}
-
-
-def ny(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=NEW_YORK).astimezone(dt.UTC)
-
-
-@pytest.fixture
-def ny_context(needs_chromium, chromium, live_server, transactional_db, settings):
-    settings.SITE_URL = live_server.url
-    context = chromium.new_context(
-        viewport=PHONE, base_url=live_server.url, timezone_id="America/New_York", locale="en-US"
-    )
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def ny_page(ny_context):
-    page = ny_context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.console_errors = errors
-    return page
-
-
-@pytest.fixture
-def carl(transactional_db):
-    return UserFactory(email="carl@example.com", timezone="America/New_York", password=PASSWORD)
-
-
-@pytest.fixture
-def carl_page(ny_context, ny_page, live_server, carl):
-    log_in(ny_context, live_server, carl)
-    return ny_page
 
 
 class Taps:

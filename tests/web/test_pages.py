@@ -37,12 +37,6 @@ def alice_client(client, alice):
     return client
 
 
-@pytest.fixture
-def bob_client(client, bob):
-    client.force_login(bob)
-    return client
-
-
 def test_signup_sends_a_verification_link_then_sign_in_and_the_link_verifies(
     client, db, django_capture_on_commit_callbacks
 ):

@@ -1,32 +1,12 @@
 """The quick cramp logger on /cramp/ knows when: now, earlier tonight, last night."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from django.urls import reverse
 
+from tests.web.conftest import ny
 from tracker.logbook.models import Episode
-
-NEW_YORK = ZoneInfo("America/New_York")
-
-
-def ny(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=NEW_YORK).astimezone(dt.UTC)
-
-
-@pytest.fixture
-def bob_client(client, bob):
-    client.force_login(bob)
-    return client
-
-
-@pytest.fixture
-def morning():
-    # Tuesday 10 Nov 2026, 07:30 in New York.
-    with time_machine.travel(ny(2026, 11, 10, 7, 30), tick=False):
-        yield
 
 
 def test_last_night_at_three_is_stored_at_three_local_and_counts_as_a_night_cramp(bob_client, bob, morning):
