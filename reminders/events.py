@@ -4,6 +4,7 @@ They go through the same outbox and pipeline as scheduled ones."""
 
 import datetime as dt
 import functools
+import json
 import math
 
 from django.core.exceptions import ValidationError
@@ -168,7 +169,6 @@ def _event_statements(*, user, payload: dict, first: int, using: str = "default"
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     title, text = event_wording(payload)
     plan_sql, deliveries_sql, notification_sql = _event_sql(using)
-    json = Delivery._meta.get_field("payload").get_db_prep_save
     return [
         (plan_sql, [user.pk], functools.partial(_plan_created_if_none, user)),
         (
@@ -176,12 +176,12 @@ def _event_statements(*, user, payload: dict, first: int, using: str = "default"
             [
                 *(user.pk, Kind.EVENT, Prompt.EVENT, now),
                 *(IN_APP, Status.SENT, Status.PENDING, IN_APP),
-                *(now, json(payload, connection), now, now, IN_APP, now),
-                *(json(default_channels(), connection), IN_APP),
+                *(now, json.dumps(payload), now, now, IN_APP, now),
+                *(json.dumps(default_channels()), IN_APP),
             ],
             _outbound_published,
         ),
-        (notification_sql.format(deliveries=deliveries), [user.pk, now, title, text, json([], connection), IN_APP]),
+        (notification_sql.format(deliveries=deliveries), [user.pk, now, title, text, "[]", IN_APP]),
     ]
 
 
@@ -196,15 +196,16 @@ def _event_sql(using: str) -> tuple[str, str, str]:
         f"INSERT INTO {quote(Delivery._meta.db_table)} (user_id, kind, prompt, slot, channel, status, attempts, "  # noqa: S608
         "claim_token, next_attempt_at, error, payload, created_at, queued_at, sent_at) "
         "SELECT %s, %s, %s, %s, c.channel, CASE WHEN c.channel = %s THEN %s ELSE %s END, "
-        "CASE WHEN c.channel = %s THEN 1 ELSE 0 END, '', %s, '', %s, %s, %s, CASE WHEN c.channel = %s THEN %s END "
+        "CASE WHEN c.channel = %s THEN 1 ELSE 0 END, '', %s, '', %s::jsonb, %s, %s, "
+        "CASE WHEN c.channel = %s THEN %s END "
         "FROM jsonb_array_elements_text(COALESCE("
-        "(SELECT CASE WHEN enabled THEN channels ELSE '[]'::jsonb END FROM {plan}), %s"
+        "(SELECT CASE WHEN enabled THEN channels ELSE '[]'::jsonb END FROM {plan}), %s::jsonb"
         ")) WITH ORDINALITY AS c(channel, position) "
         "ORDER BY c.channel <> %s, c.position RETURNING id, channel"
     )
     notification = (
         f"INSERT INTO {quote(Notification._meta.db_table)} (user_id, delivery_id, created_at, title, body, read, "  # noqa: S608
-        "actions) SELECT %s, id, %s, %s, %s, false, %s FROM {deliveries} WHERE channel = %s"
+        "actions) SELECT %s, id, %s, %s, %s, false, %s::jsonb FROM {deliveries} WHERE channel = %s"
     )
     return plan, deliveries, notification
 

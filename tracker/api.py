@@ -146,9 +146,9 @@ class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         cls = type(self)
         prototype = cls.__dict__.get("_fields_prototype")
         if prototype is None:
-            prototype = super().get_fields()
+            prototype = {name: FieldPrototype(field) for name, field in super().get_fields().items()}
             cls._fields_prototype = prototype
-        return {name: fresh_field(field) for name, field in prototype.items()}
+        return {name: field.copy() for name, field in prototype.items()}
 
     def validate(self, attrs):
         # PUT replaces the row: a writable field left out goes back to its default,
@@ -163,24 +163,36 @@ class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         return super().validate(attrs)
 
 
-def fresh_field(field: serializers.Field) -> serializers.Field:
-    """An unbound field with the state of `field` (not yet bound itself) and containers of
-    its own: its own choices, messages and validators list, its own child field bound
-    to it. DRF's deep copy builds the field anew from deep copies of its arguments,
-    which was a quarter of a cramp POST's CPU; the state is what that rebuild gives."""
-    if isinstance(field, serializers.BaseSerializer):
-        return copy.deepcopy(field)  # a nested serializer: its fields and data are its own
-    clone = object.__new__(type(field))
-    state = {}
-    for name, value in field.__dict__.items():
-        if isinstance(value, serializers.Field) and value.parent is field:
-            value = fresh_field(value)  # a ListField's child, a many-relation's child
-            value.parent = clone
-        elif isinstance(value, dict | list | set):
-            value = copy.copy(value)
-        state[name] = value
-    clone.__dict__.update(state)
-    return clone
+class FieldPrototype:
+    """A serializer field built once, and copied unbound for each serializer instance:
+    the same state in a new object, with containers of its own (choices, messages, the
+    validators list) and its own child field bound to it. DRF's deep copy builds the
+    field anew from deep copies of its arguments, a quarter of a cramp POST's CPU; the
+    state is what that rebuild gives."""
+
+    def __init__(self, field: serializers.Field):
+        self.field = field
+        state = field.__dict__
+        self.containers = [name for name, value in state.items() if isinstance(value, dict | list | set)]
+        # A ListField's child, a many-relation's child_relation: bound to the field.
+        self.children = [
+            (name, FieldPrototype(value))
+            for name, value in state.items()
+            if isinstance(value, serializers.Field) and value.parent is field
+        ]
+
+    def copy(self) -> serializers.Field:
+        if isinstance(self.field, serializers.BaseSerializer):
+            return copy.deepcopy(self.field)  # a nested serializer: its fields and data are its own
+        clone = object.__new__(type(self.field))
+        state = self.field.__dict__.copy()
+        for name in self.containers:
+            state[name] = state[name].copy()
+        for name, child in self.children:
+            state[name] = child.copy()
+            state[name].parent = clone
+        clone.__dict__ = state
+        return clone
 
 
 HOUR_MINUTE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$", re.ASCII)
