@@ -17,7 +17,7 @@ from tracker.diary import diary_day
 from tracker.logbook import beverages, night
 from tracker.logbook.models import Activity, CheckIn, DeletedEntry, DiaryRow, Dose, Episode, Intake
 from tracker.logbook.signals import entry_logged, entry_written, statement_name
-from tracker.prepared import Prepared, insert_statement, inserted
+from tracker.prepared import Prepared, insert_statement, inserted, prepared_cursor
 
 MAX_FUTURE = dt.timedelta(minutes=10)
 # No diary goes back further; far-off years also overflow in zone arithmetic.
@@ -107,7 +107,7 @@ def _insert(row: DiaryRow, statements: list[tuple[str, list]], using: str) -> No
     # What a statement returned, for its `then`: its rows as JSON, after the row's own values.
     read_back = [(statement_name(n), then) for n, (_sql, _params, *then) in enumerate(statements) if then]
     returning = "".join(f", (SELECT json_agg({name})::text FROM {name})" for name, _then in read_back)  # noqa: S608
-    with connections[using].cursor() as cursor:
+    with prepared_cursor(using) as cursor:
         cursor.execute(f"WITH {ctes} {insert_sql}{returning}", [*params, *insert_params])
         values = cursor.fetchone()
     own = len(values) - len(read_back)
