@@ -1,38 +1,17 @@
 """Last night on Today, in a real browser at 390 x 844, as someone in Auckland opening
 the app at 07:30 after cramps at 03:10 (yesterday's diary day) and 05:20 (today's)."""
 
-import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-from tests.factories import EpisodeFactory, UserFactory
-from tests.web.conftest import PHONE, log_in, screenshot, watched_page
+from tests.factories import EpisodeFactory
+from tests.web.conftest import PHONE, akl, screenshot
 from tracker.logbook.models import Episode
 
 pytestmark = pytest.mark.browser
-AUCKLAND = ZoneInfo("Pacific/Auckland")
-
-
-def akl(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=AUCKLAND).astimezone(dt.UTC)
-
-
-@pytest.fixture
-def kiri_page(needs_chromium, chromium, live_server, transactional_db, settings):
-    settings.SITE_URL = live_server.url
-    kiri = UserFactory(email="kiri@example.com", timezone="Pacific/Auckland", password=PASSWORD)
-    context = chromium.new_context(
-        viewport=PHONE, base_url=live_server.url, timezone_id="Pacific/Auckland", locale="en-NZ"
-    )
-    context.set_default_timeout(10_000)
-    log_in(context, live_server, kiri)
-    yield watched_page(context), kiri
-    context.close()
 
 
 def test_at_07_30_today_shows_last_nights_cramps_above_the_fluid_and_each_opens_its_entry(kiri_page):
