@@ -25,14 +25,18 @@ def _say_which_broker(**_kwargs):
         )
 
 
-@celeryd_after_setup.connect
-def _quiet_the_cancel_on_loss_notice(**_kwargs):
-    # Celery 5 prints this notice on every lost broker connection while the setting is
-    # False, chosen or not; ours is chosen, with its reason, in settings.py
-    # (CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS). Added after the worker
-    # has set up its logging, which turns Celery's own warnings to "always".
+def quiet_cancel_on_loss_notice() -> None:
+    """Celery 5 prints a notice on every lost broker connection while
+    worker_cancel_long_running_tasks_on_connection_loss is False, chosen or not; ours is
+    chosen, with its reason, in settings.py. Call after a worker has set up its logging,
+    which turns Celery's own warnings to "always"."""
     warnings.filterwarnings(
         "ignore",
         message=r"\s*In Celery 5\.1 we introduced an optional breaking change",
         category=CPendingDeprecationWarning,
     )
+
+
+@celeryd_after_setup.connect
+def _quiet_notices(**_kwargs):
+    quiet_cancel_on_loss_notice()
