@@ -365,5 +365,6 @@ def test_the_today_page_reads_a_fixed_number_of_queries_however_full_the_day(ali
         IntakeFactory(user=alice, taken_at=NOW - dt.timedelta(minutes=10 + minutes), volume_ml=100 + minutes)
     full = queries()
     # Session, user, four kinds of entries, today's and (in the morning) yesterday's
-    # check-in, regular medicines, recent drinks, the unread badge, the running experiment.
-    assert len(one) == len(full) == 12, full
+    # check-in and last night's cramps, regular medicines, recent drinks, the unread
+    # badge, the running experiment.
+    assert len(one) == len(full) == 13, full
