@@ -349,3 +349,12 @@ def test_today_costs_the_same_queries_with_every_kind_of_entry_and_check_ins(ali
         body = client.get("/").content.decode()
     assert len(one) == len(full) == TODAY_QUERIES, full
     assert body.count('<span class="what">') == 22 and "Took Pill 2" in body
+
+
+def test_templates_are_parsed_once_per_process():
+    """Every page leans on the cached template loader (Today's includes especially):
+    setting TEMPLATES' loaders by hand must keep it."""
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    assert [type(loader) for loader in engines["django"].engine.template_loaders] == [Loader]
