@@ -11,7 +11,9 @@ import smtplib
 import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from pywebpush import WebPushException, webpush
 
 from reminders import push
@@ -79,15 +81,39 @@ class InAppChannel:
 
     def send_many(self, deliveries) -> None:
         # One INSERT for a chunk; a delivery that already has its notification is skipped.
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    user_id=d.user_id, delivery=d, title=d.message.title, body=d.message.text, actions=d.message.actions
-                )
-                for d in deliveries
-            ],
-            ignore_conflicts=True,
-        )
+        if connection.vendor != "postgresql":
+            Notification.objects.bulk_create(
+                [
+                    Notification(
+                        user_id=d.user_id,
+                        delivery=d,
+                        title=d.message.title,
+                        body=d.message.text,
+                        actions=d.message.actions,
+                    )
+                    for d in deliveries
+                ],
+                ignore_conflicts=True,
+            )
+            return
+        # On PostgreSQL the chunk goes as one JSON document: building and quoting 500
+        # model instances' placeholders was a third of a worker's time in a busy minute.
+        rows = [
+            {"u": d.user_id, "d": d.id, "t": d.message.title, "b": d.message.text, "a": d.message.actions}
+            for d in deliveries
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _NOTIFICATIONS_INSERT, [timezone.now(), json.dumps(rows, cls=DjangoJSONEncoder, separators=(",", ":"))]
+            )
+
+
+_NOTIFICATIONS_INSERT = f"""
+    INSERT INTO {Notification._meta.db_table} (user_id, delivery_id, created_at, title, body, read, actions)
+    SELECT n.u, n.d, %s, n.t, n.b, false, n.a
+    FROM jsonb_to_recordset(%s::jsonb) AS n(u bigint, d bigint, t text, b text, a jsonb)
+    ON CONFLICT DO NOTHING
+"""  # noqa: S608 -- a table name only; the rows are one parameter
 
 
 class PushChannel:

@@ -132,15 +132,18 @@ def message_for(delivery: Delivery, *, pace: Pace | None) -> Message:
             },
             {"label": "Snooze 1 h", "url": action_url(user_id=user.id, slot=delivery.slot, action="snooze")},
         ]
-        preset_ml, beverage = push.first_preset(user)
-        push_actions = [
-            {
-                "action": "drink",
-                "title": push.drank_title(format_volume(preset_ml, user.units), beverage),
-                "url": action_url(user_id=user.id, slot=delivery.slot, action="drink", ml=preset_ml, beverage=beverage),
-            },
-            {"action": "snooze", "title": push.SNOOZE_TITLE, "url": actions[1]["url"]},
-        ]
+        if delivery.channel == "push":  # signing a link is a good share of a reminder's cost
+            preset_ml, beverage = push.first_preset(user)
+            push_actions = [
+                {
+                    "action": "drink",
+                    "title": push.drank_title(format_volume(preset_ml, user.units), beverage),
+                    "url": action_url(
+                        user_id=user.id, slot=delivery.slot, action="drink", ml=preset_ml, beverage=beverage
+                    ),
+                },
+                {"action": "snooze", "title": push.SNOOZE_TITLE, "url": actions[1]["url"]},
+            ]
     unsubscribe = unsubscribe_url(user_id=user.id) if delivery.channel == "email" else ""
     html_context = {"title": title, "text": text, "actions": actions, "unsubscribe_url": unsubscribe, **context}
     return Message(
@@ -149,5 +152,5 @@ def message_for(delivery: Delivery, *, pace: Pace | None) -> Message:
         actions=actions,
         unsubscribe_url=unsubscribe,
         html_context=html_context,
-        push_actions=push_actions if delivery.channel == "push" else [],
+        push_actions=push_actions,
     )

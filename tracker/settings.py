@@ -266,6 +266,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When the broker's connection drops, a task already running finishes: its ack is lost
+# with the connection, but what it did is recorded in our database, not the broker. A
+# reminder send claims its row (pending -> sending), makes the call and records it; the
+# message redelivered later finds nothing left to claim. Cancelling it instead (Celery
+# 6's default) would stop a webhook, push or email midway, leave its row "sending" until
+# the lease lapses and then send it again: a repeat for nothing
+# (tests/reminders/test_broker_lost.py). Set here so an upgrade does not flip it.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Two queues: "celery" for the dispatcher and in-app delivery (our own database only)
 # and "outbound" for the channels that wait on someone else's server (webhook, push,
 # email), so a slow receiver never holds up the minute tick or an in-app reminder.

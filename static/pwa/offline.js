@@ -177,8 +177,9 @@
     if (old) old.remove();
     var p = document.createElement("p");
     if (key) p.setAttribute("data-offline-key", key);
-    p.className = "message message-" + (level || "success");
-    p.setAttribute("role", "status");
+    // As the server shows a red flag (includes/messages.html): an alert, read out at once.
+    p.className = level === "red-flag" ? "message message-error red-flag" : "message message-" + (level || "success");
+    p.setAttribute("role", level === "red-flag" ? "alert" : "status");
     p.setAttribute("data-offline-message", "");
     p.textContent = text;
     box.appendChild(p);
@@ -229,6 +230,18 @@
     return "Synced " + sent + (sent === 1 ? " entry" : " entries") + " saved on this phone. Reload to see " + (sent === 1 ? "it" : "them") + ".";
   }
 
+  // Red-flag advice that came back with an entry sent from the queue, by this page or by
+  // the service worker (perhaps with the app closed): shown here once, as the form
+  // showed it when the box was ticked.
+  function showAdvice() {
+    return queue.takeAdvice(config.user).then(function (items) {
+      items.forEach(function (a) {
+        var what = a.what.charAt(0).toUpperCase() + a.what.slice(1);
+        say(what + " (saved on this phone, now synced): " + a.text, "red-flag", "advice-" + a.id);
+      });
+    }).catch(function () {});
+  }
+
   var syncing = false;
   function sync() {
     if (syncing || !navigator.onLine) return Promise.resolve();
@@ -236,7 +249,7 @@
     return queue.sync(config.user, csrf).then(function (outcome) {
       outcome.refused.forEach(function (text) { say("Could not sync " + text + ": the server refused it.", "error"); });
       if (outcome.sent) say(syncedText(outcome.sent), "success", "synced");
-    }).catch(function () {}).then(function () { syncing = false; });
+    }).catch(function () {}).then(function () { syncing = false; return showAdvice(); });
   }
 
   // What the service worker sent while this page was open or closed.
@@ -246,11 +259,13 @@
       if (msg.type !== "offline-queue-synced" || msg.user !== config.user) return;
       msg.refused.forEach(function (text) { say("Could not sync " + text + ": the server refused it.", "error"); });
       if (msg.sent) say(syncedText(msg.sent), "success", "synced");
+      showAdvice();
     });
   }
 
   window.addEventListener("online", sync);
   function start() {
+    showAdvice();
     if (navigator.onLine) { sync(); return; }
     queue.entriesOf(config.user).then(function (items) {
       if (items.length) say(items.length + (items.length === 1 ? " entry is" : " entries are") + " saved on this phone and will sync when you are back online.");

@@ -3,38 +3,63 @@
 // the API calls they stand for, each with its Idempotency-Key, and go out in the order
 // they were made. The API replays a key it has seen, so sending an entry twice (the
 // page and the worker at once, a lost answer) never logs it twice.
+//
+// A queued entry whose answer carries red-flag advice (`red_flag_message`: a check-in
+// with "fainted", say) leaves that advice in a second database until a page of the app
+// shows it: the service worker may send the entry with the app closed, hours after the
+// form showed the advice once, and "see a doctor" must not be lost on the way.
 (function (scope) {
   "use strict";
-  var DB_NAME = "cramp-tracker-offline";
-  var STORE = "queue";
+  var QUEUE = { name: "cramp-tracker-offline", store: "queue" };
+  // Its own database, so the queue's (version 1, which older pages open) needs no upgrade.
+  var ADVICE = { name: "cramp-tracker-advice", store: "advice" };
 
-  function openDb() {
+  function openDb(db) {
     return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB_NAME, 1);
-      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "id" }); };
+      var request = indexedDB.open(db.name, 1);
+      request.onupgradeneeded = function () { request.result.createObjectStore(db.store, { keyPath: "id" }); };
       request.onsuccess = function () { resolve(request.result); };
       request.onerror = function () { reject(request.error); };
     });
   }
-  function withStore(mode, work) {
-    return openDb().then(function (db) {
+  function withStore(db, mode, work) {
+    return openDb(db).then(function (conn) {
       return new Promise(function (resolve, reject) {
-        var tx = db.transaction(STORE, mode);
-        var result = work(tx.objectStore(STORE));
-        tx.oncomplete = function () { db.close(); resolve(result && "result" in result ? result.result : undefined); };
-        tx.onerror = function () { db.close(); reject(tx.error); };
+        var tx = conn.transaction(db.store, mode);
+        var result = work(tx.objectStore(db.store));
+        tx.oncomplete = function () { conn.close(); resolve(result && "result" in result ? result.result : undefined); };
+        tx.onerror = function () { conn.close(); reject(tx.error); };
       });
     });
   }
-  function add(item) { return withStore("readwrite", function (s) { return s.add(item); }); }
-  function remove(id) { return withStore("readwrite", function (s) { return s.delete(id); }); }
-  // One user's entries, oldest first: another login on the same phone must not send them.
-  function entriesOf(user) {
-    return withStore("readonly", function (s) { return s.getAll(); }).then(function (items) {
+  // One user's rows, oldest first: another login on the same phone must not see them.
+  function rowsOf(db, user) {
+    return withStore(db, "readonly", function (s) { return s.getAll(); }).then(function (items) {
       items = items.filter(function (item) { return item.user === user; });
       items.sort(function (a, b) { return a.created_at < b.created_at ? -1 : 1; });
       return items;
     });
+  }
+  function add(item) { return withStore(QUEUE, "readwrite", function (s) { return s.add(item); }); }
+  function remove(id) { return withStore(QUEUE, "readwrite", function (s) { return s.delete(id); }); }
+  function entriesOf(user) { return rowsOf(QUEUE, user); }
+
+  // Advice not yet shown: {id (the entry's key), user, what, text, created_at}.
+  function keepAdvice(item, text) {
+    var advice = { id: item.id, user: item.user, what: item.text, text: text, created_at: item.created_at };
+    return withStore(ADVICE, "readwrite", function (s) { return s.put(advice); });
+  }
+  // The user's advice waiting to be shown, handed over once: whoever takes it shows it.
+  function takeAdvice(user) {
+    return rowsOf(ADVICE, user).then(function (items) {
+      if (!items.length) return items;
+      return withStore(ADVICE, "readwrite", function (s) {
+        items.forEach(function (item) { s.delete(item.id); });
+      }).then(function () { return items; });
+    });
+  }
+  function adviceOf(response) {
+    return response.json().then(function (data) { return (data && data.red_flag_message) || ""; }, function () { return ""; });
   }
 
   function call(method, url, body, csrf, key) {
@@ -55,18 +80,25 @@
         if (!row) return false;
         var changes = Object.assign({}, item.body);
         delete changes.day;
-        return call("PATCH", api + "checkins/" + row.id + "/", changes, csrf).then(function (r) { return r.ok; });
-      });
+        return call("PATCH", api + "checkins/" + row.id + "/", changes, csrf);
+      })
+      .then(function (response) { return response && response.ok ? response : null; });
   }
 
+  // "sent" (its red-flag advice, if any, kept until a page shows it), "refused" or "later".
   function send(item, csrf) {
     return call("POST", item.url, item.body, csrf, item.id).then(function (response) {
-      if (response.ok) return "sent";
+      if (response.ok) return sent(item, response);
       if (response.status === 400 && item.kind === "checkin") {
-        return patchExistingCheckin(item, csrf).then(function (ok) { return ok ? "sent" : "refused"; });
+        return patchExistingCheckin(item, csrf).then(function (r) { return r ? sent(item, r) : "refused"; });
       }
       if (response.status === 400) return "refused";  // it will never pass: say so and drop it
       return "later";  // logged out, throttled, server trouble: keep it
+    });
+  }
+  function sent(item, response) {
+    return adviceOf(response).then(function (text) {
+      return text ? keepAdvice(item, text).then(function () { return "sent"; }) : "sent";
     });
   }
 
@@ -99,5 +131,6 @@
     }).then(function () { return outcome; });
   }
 
-  scope.OfflineQueue = { add: add, entriesOf: entriesOf, sync: sync, TAG: "offline-queue" };
+  scope.OfflineQueue = { add: add, entriesOf: entriesOf, sync: sync, takeAdvice: takeAdvice,
+    pendingAdvice: function (user) { return rowsOf(ADVICE, user); }, TAG: "offline-queue" };
 })(self);

@@ -90,10 +90,26 @@ function syncQueue() {
         var message = { type: "offline-queue-synced", user: me.id, sent: outcome.sent, refused: outcome.refused };
         return self.clients.matchAll({ type: "window" }).then(function (windows) {
           windows.forEach(function (w) { w.postMessage(message); });
+          return windows.length ? null : notifyAdvice(me.id);
+        }).then(function () {
           if (outcome.waiting) throw new Error("some entries must wait");
         });
       });
     });
+}
+
+// Red-flag advice from a synced entry, with no page of the app open: a notification
+// where the person allowed them. The advice also waits in IndexedDB for the next page
+// (queue.js), so it is seen even when notifications are off.
+function notifyAdvice(user) {
+  if (!self.Notification || self.Notification.permission !== "granted") return Promise.resolve();
+  return self.OfflineQueue.pendingAdvice(user).then(function (items) {
+    return Promise.all(items.map(function (a) {
+      return self.registration.showNotification("About " + a.what, {
+        body: a.text, tag: "red-flag-" + a.id, data: { url: "/" }
+      });
+    }));
+  }).catch(function () {});
 }
 
 // ---------------------------------------------------------------- push reminders

@@ -12,6 +12,7 @@ from reminders import plans
 from reminders.models import Plan
 from tests.conftest import redis_available
 from tracker.celery import app as celery_app
+from tracker.celery import quiet_cancel_on_loss_notice
 
 
 def make_plan(user, **fields) -> Plan:
@@ -50,6 +51,7 @@ def run_workers(*queue_sets, hostname="tests"):
     """One solo worker thread per set of queues, stopped together (celery's start_worker
     stops its worker through a process-wide flag, which cannot stop two reliably)."""
     setup_app_for_worker(celery_app, "WARNING", None)
+    quiet_cancel_on_loss_notice()  # as a real worker does after its set-up (tracker/celery.py)
     workers = []
     for queues in queue_sets:
         controller = TestWorkController(

@@ -311,3 +311,17 @@ def test_a_dispatch_in_many_batches_claims_every_due_plan_once(db, monkeypatch):
     assert result.plans_claimed == 12
     assert Delivery.objects.count() == 12
     assert not Plan.objects.filter(next_due_at__lte=berlin(2026, 6, 10, 8, 10)).exists()
+
+
+def test_an_in_app_reminder_sent_again_keeps_its_one_notification_and_its_working_links(in_app_plan, alice, client):
+    dispatch_at(berlin(2026, 6, 10, 8, 0, 5))
+    send_at(berlin(2026, 6, 10, 8, 0, 6))
+    # As if the sweep had put the row back after its notification was written.
+    Delivery.objects.update(status=Status.PENDING, claim_token="", claimed_until=None)
+    send_at(berlin(2026, 6, 10, 8, 0, 30))
+    note = Notification.objects.get(user=alice)
+    assert note.delivery == Delivery.objects.get() and not note.read
+    assert note.created_at == berlin(2026, 6, 10, 8, 0, 6)
+    drink_link = note.actions[0]["url"]
+    with time_machine.travel(berlin(2026, 6, 10, 8, 5), tick=False):
+        assert "Log" in client.get(drink_link).content.decode()

@@ -89,7 +89,7 @@ def test_each_chart_says_what_it_shows_in_words():
     assert severity.summary == "Worst: 9 of 10 on Sat 21 Nov. 2 of 5 cramps came at night. 1 day not logged."
     assert weeks.summary.startswith(
         "Logged in 10 of the 12 weeks; 2.1 cramps a week on average over 9 full weeks,"
-        " most (4) in the week of 5 Oct 2026"
+        " most (4) in the weeks of 5 Oct 2026 and 9 Nov 2026"
     )
     assert weeks.summary.endswith("This week so far: 1 cramp.")
     assert fluid.summary in charts.svg(fluid)  # the <desc> screen readers get
@@ -166,3 +166,28 @@ def test_factor_rows_fold_into_four_plain_groups():
     assert [r["factor"] for r in groups["insufficient"]] == ["medication_statin"]
     assert groups["insufficient"][0]["is_medicine"]
     assert groups["none"][0]["counts"] == "cramps on 6 of 10 days with it, 6 of 30 without"
+
+
+def _full_weeks(cramps: list[int]) -> list[dict]:
+    return [
+        {
+            "start": (dt.date(2026, 9, 7) + dt.timedelta(weeks=i)).isoformat(),
+            "cramps": n,
+            "logged_days": 7,
+            "complete": True,
+        }
+        for i, n in enumerate(cramps)
+    ]
+
+
+def test_the_weeks_summary_names_every_week_that_shares_the_most_cramps():
+    summary = charts.weeks_chart(weeks=_full_weeks([2, 5, 1, 5, 3, 0])).summary
+    assert summary == (
+        "Logged in 6 of the 6 weeks; 2.7 cramps a week on average over 6 full weeks,"
+        " most (5) in the weeks of 14 Sep 2026 and 28 Sep 2026."
+    )
+
+
+def test_the_weeks_summary_claims_no_worst_week_when_no_full_week_had_a_cramp():
+    summary = charts.weeks_chart(weeks=_full_weeks([0, 0, 0])).summary
+    assert summary == "Logged in 3 of the 3 weeks; no cramps in 3 full weeks."

@@ -95,6 +95,31 @@ def morning():
         yield
 
 
+# The other side of the world: Auckland, UTC+13 in November, for the morning screenshots.
+AUCKLAND = ZoneInfo("Pacific/Auckland")
+
+
+def akl(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=AUCKLAND).astimezone(dt.UTC)
+
+
+@pytest.fixture
+def kiri_page(needs_chromium, chromium, live_server, transactional_db, settings):
+    """(page, kiri): a phone in Auckland, signed in as kiri, whose zone it is."""
+    from tests.conftest import PASSWORD
+    from tests.factories import UserFactory
+
+    settings.SITE_URL = live_server.url
+    kiri = UserFactory(email="kiri@example.com", timezone="Pacific/Auckland", password=PASSWORD)
+    context = chromium.new_context(
+        viewport=PHONE, base_url=live_server.url, timezone_id="Pacific/Auckland", locale="en-NZ"
+    )
+    context.set_default_timeout(10_000)
+    log_in(context, live_server, kiri)
+    yield watched_page(context), kiri
+    context.close()
+
+
 def log_in(context, live_server, user) -> None:
     """Reuse a server-side login instead of typing it: a session cookie for `user`."""
     client = Client()

@@ -394,6 +394,17 @@ def _chips(values, label, *, coerce=Decimal, labels=None):
 
 
 RATING_LABELS = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5"}
+# The check-in questions answered with one row of tap chips (_chips below), in page
+# order; named once here because the form's Meta cannot see the form's own attributes.
+CHECKIN_CHIP_FIELDS = (
+    "sleep_hours",
+    "sitting_hours",
+    "standing_hours",
+    "fatigue",
+    "stress",
+    "alcohol_units",
+    "potassium_rich_servings",
+)
 
 
 class CheckInForm(UserForm):
@@ -418,26 +429,12 @@ class CheckInForm(UserForm):
     illness = _checkboxes(Illness.choices, "Illness")
     dehydration_signs = _checkboxes(DehydrationSign.choices, "Signs of dehydration")
 
-    CHIP_FIELDS = (
-        "sleep_hours",
-        "sitting_hours",
-        "standing_hours",
-        "fatigue",
-        "stress",
-        "alcohol_units",
-        "potassium_rich_servings",
-    )
+    CHIP_FIELDS = CHECKIN_CHIP_FIELDS
 
     class Meta:
         model = CheckIn
         fields = [
-            "sleep_hours",
-            "sitting_hours",
-            "standing_hours",
-            "fatigue",
-            "stress",
-            "alcohol_units",
-            "potassium_rich_servings",
+            *CHECKIN_CHIP_FIELDS,
             "hot_environment",
             "uncomfortable_shoes",
             "low_blood_sugar",

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from django.db.models import Max, Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Medication
-from tracker.diary import diary_day
+from tracker.diary import diary_day, local_to_utc
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
 from tracker.logbook.services import INSTANT_FIELD
 from tracker.prepared import Prepared
@@ -164,6 +165,71 @@ def is_morning(*, user, now: dt.datetime) -> bool:
     belongs to yesterday. Before the day start (a cramp at 02:40) it is still the night
     of the diary day under way."""
     return user.day_starts_at <= now.astimezone(user.zone).time() < MORNING_ENDS
+
+
+@dataclass(frozen=True)
+class LastNight:
+    cramps: list[dict]  # on yesterday's diary day, oldest first: {"at", "what", "flag", "edit_url"}
+    later: int  # night cramps after the day start: already in today's list, not repeated
+    day_starts_at: dt.time
+
+    @property
+    def count(self) -> int:
+        return len(self.cramps) + self.later
+
+
+def last_night(*, user, now: dt.datetime | None = None) -> LastNight | None:
+    """In the morning, the night cramps of the sleep window that ended this morning (the
+    profile's sleep_starts_at..sleep_ends_at, local wall clock): one query, none outside
+    the morning. A cramp after the day start is on today's diary day and already listed
+    there, so it is only counted here, never listed twice; None when the night had none."""
+    now = now or timezone.now()
+    if not is_morning(user=user, now=now):
+        return None
+    zone, start, end = user.zone, user.sleep_starts_at, user.sleep_ends_at
+    ends_on = now.astimezone(zone).date()
+    starts_on = ends_on - dt.timedelta(days=1) if start >= end else ends_on
+    rows = _NIGHT_CRAMPS.all(
+        user_id=user.pk,
+        start=local_to_utc(dt.datetime.combine(starts_on, start), zone),
+        end=local_to_utc(dt.datetime.combine(ends_on, end), zone),
+    )
+    if not rows:
+        return None
+    today = today_of(user, now)
+    earlier = [row for row in rows if row.day < today]
+    if not earlier:
+        return None  # all of them after the day start: today's list shows them already
+    back = f"?next={reverse('today')}"
+    return LastNight(
+        cramps=[_night_cramp(row, back) for row in earlier],
+        later=len(rows) - len(earlier),
+        day_starts_at=user.day_starts_at,
+    )
+
+
+def _night_cramp(row: Episode, back: str) -> dict:
+    side = f"{row.get_side_display().lower()} " if row.side in ("left", "right") else ""
+    woke = ", woke you" if row.sleep_disturbed else ""
+    return {
+        "at": row.started_at,
+        "what": f"{side}{row.get_muscle_display().lower()}, severity {row.severity}{woke}",
+        "flag": bool(row.red_flags),
+        "edit_url": reverse("entry-edit", args=("episode", row.pk)) + back,
+    }
+
+
+# On every Today page in the morning: compiled once per process.
+_NIGHT_CRAMPS = Prepared(
+    lambda user_id, start, end: (
+        Episode.objects.for_user(user_id)
+        .filter(at_night=True, started_at__gte=start, started_at__lt=end)
+        .order_by("started_at", "id")
+    ),
+    user_id=int,
+    start=dt.datetime,
+    end=dt.datetime,
+)
 
 
 def checkin_due_day(*, user, now: dt.datetime | None = None) -> dt.date:

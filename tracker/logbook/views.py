@@ -105,6 +105,7 @@ def _today_context(request, **extra) -> dict:
     undo_entry = next((e for e in summary["entries"] if undo == (e.kind, e.row.pk)), None)
     return {
         **summary,
+        "last_night": selectors.last_night(user=request.user),
         "undo_entry": undo_entry,
         "restorable": restorable,
         "presets": presets,

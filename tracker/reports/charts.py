@@ -258,12 +258,20 @@ def _weeks_summary(weeks: list[dict]) -> str:
         return "No weeks logged yet."
     full = [w for w in counted if w["complete"] and w["logged_days"] >= 4]
     text = f"Logged in {len(counted)} of the {len(weeks)} weeks"
-    if full:
+    most = max((w["cramps"] for w in full), default=0)
+    if most:
         mean = sum(w["cramps"] for w in full) / len(full)
-        most = max(full, key=lambda w: w["cramps"])
-        start = human.day_medium(dt.date.fromisoformat(most["start"]))
         text += f"; {mean:.1f} cramps a week on average over {human.count(len(full), 'full week')}"
-        text += f", most ({most['cramps']}) in the week of {start}"
+        # Every week that shares the most, not the first of them; past three, just how many.
+        worst = [human.day_medium(dt.date.fromisoformat(w["start"])) for w in full if w["cramps"] == most]
+        if len(worst) == 1:
+            text += f", most ({most}) in the week of {worst[0]}"
+        elif len(worst) <= 3:
+            text += f", most ({most}) in the weeks of {human.listing(worst)}"
+        else:
+            text += f", most ({most}) in {len(worst)} weeks"
+    elif full:
+        text += f"; no cramps in {human.count(len(full), 'full week')}"
     latest = weeks[-1]
     if not latest["complete"]:
         text += f". This week so far: {human.count(latest['cramps'], 'cramp')}"
