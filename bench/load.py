@@ -203,15 +203,24 @@ def _setup_product(env: dict) -> dict:
 
     django.setup()
     from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    data = _setup_product_data()
+    return {**data, "cookie": session_cookie("today@example.com")}
+
+
+def session_cookie(email: str) -> str:
+    """The cookies a signed-in browser sends: its session, and the CSRF cookie the first
+    page set (without it, every page would draw and set a new CSRF secret, which a
+    browser's second page never does)."""
     from django.test import Client
 
     from accounts.models import User
 
-    call_command("migrate", verbosity=0)
-    data = _setup_product_data()
     client = Client()
-    client.force_login(User.objects.get(email="today@example.com"))
-    return {**data, "cookie": f"sessionid={client.cookies['sessionid'].value}"}
+    client.force_login(User.objects.get(email=email))
+    assert client.get("/").status_code == 200
+    return "; ".join(f"{name}={client.cookies[name].value}" for name in ("sessionid", "csrftoken"))
 
 
 def _setup_product_data() -> dict:

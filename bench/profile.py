@@ -89,13 +89,7 @@ def _setup(env: dict) -> dict:
     from bench._bare.models import Note
 
     data["note_id"] = Note.objects.create(user_id=data["user_id"], text="one object").pk
-    from django.test import Client
-
-    from accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(email="today@example.com"))
-    data["cookie"] = f"sessionid={client.cookies['sessionid'].value}"
+    data["cookie"] = load.session_cookie("today@example.com")
     return data
 
 

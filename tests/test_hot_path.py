@@ -348,23 +348,65 @@ def test_the_unread_badge_counts_only_this_users_unread_notifications(alice, bob
     assert (badge(alice), badge(bob)) == (2, 1)
 
 
+# Last night's cramps are read only in the morning.
+TODAY_QUERIES = {"morning": 12, "afternoon": 11}
+
+
+def _today_queries(client) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
 def test_the_today_page_reads_a_fixed_number_of_queries_however_full_the_day(alice, client):
     from tests.factories import IntakeFactory
 
     client.force_login(alice)
     client.get("/")  # the first page of a session also creates the reminder plan
 
-    def queries() -> list[str]:
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get("/").status_code == 200
-        return [q["sql"] for q in ctx.captured_queries]
-
     IntakeFactory(user=alice, taken_at=NOW - dt.timedelta(minutes=5))
-    one = queries()
+    one = _today_queries(client)
     for minutes in range(20):
         IntakeFactory(user=alice, taken_at=NOW - dt.timedelta(minutes=10 + minutes), volume_ml=100 + minutes)
-    full = queries()
-    # Session, user, four kinds of entries, today's and (in the morning) yesterday's
-    # check-in and last night's cramps, regular medicines, recent drinks, the unread
-    # badge, the running experiment.
-    assert len(one) == len(full) == 13, full
+    full = _today_queries(client)
+    # Session, user, four kinds of entries, today's and yesterday's check-in (one read:
+    # in the morning the page asks about yesterday), last night's cramps (in the
+    # morning), regular medicines, recent drinks, the unread badge, the running experiment.
+    assert len(one) == len(full) == TODAY_QUERIES["morning"], full
+
+
+@pytest.mark.parametrize("local_hour", [8, 15], ids=["morning", "afternoon"])
+def test_today_costs_the_same_queries_with_every_kind_of_entry_and_check_ins(alice, client, local_hour):
+    """A realistic day and a full one, morning (the page asks about yesterday's
+    check-in) and afternoon: the same reads, whatever was logged."""
+    from tests.factories import ActivityFactory, DoseFactory, EpisodeFactory, IntakeFactory, MedicationFactory
+
+    now = dt.datetime(2026, 3, 8, local_hour - 1, 30, tzinfo=dt.UTC)  # Berlin is UTC+1 in March
+    with time_machine.travel(now, tick=False):
+        client.force_login(alice)
+        client.get("/")
+        IntakeFactory(user=alice, taken_at=now - dt.timedelta(minutes=5))
+        one = _today_queries(client)
+        pills = [MedicationFactory(user=alice, name=f"Pill {n}", regular=True) for n in range(3)]
+        for n in range(12):
+            IntakeFactory(user=alice, taken_at=now - dt.timedelta(minutes=10 + n), volume_ml=100 + n, beverage="tea")
+        for n in range(3):
+            EpisodeFactory(user=alice, started_at=now - dt.timedelta(minutes=40 + n))
+            ActivityFactory(user=alice, started_at=now - dt.timedelta(minutes=50 + n))
+            DoseFactory(user=alice, taken_at=now - dt.timedelta(minutes=55 + n), medication=pills[n])
+        today = diary_day(now, alice.zone, alice.day_starts_at)
+        CheckInFactory(user=alice, day=today - dt.timedelta(days=1))
+        CheckInFactory(user=alice, day=today)
+        full = _today_queries(client)
+        body = client.get("/").content.decode()
+    assert len(one) == len(full) == TODAY_QUERIES["morning" if local_hour < 12 else "afternoon"], full
+    assert body.count('<span class="what">') == 22 and "Took Pill 2" in body
+
+
+def test_templates_are_parsed_once_per_process():
+    """Every page leans on the cached template loader (Today's includes especially):
+    setting TEMPLATES' loaders by hand must keep it."""
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    assert [type(loader) for loader in engines["django"].engine.template_loaders] == [Loader]

@@ -417,6 +417,8 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Django's database sessions, with their read compiled once per process (issue 14).
+SESSION_ENGINE = "accounts.sessions"
 # Sessions (accounts/middleware.py): 30 minutes idle or 12 hours after sign-in end one;
 # "keep me signed in" makes it 14 days. The database row expires with the longest.
 SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 30 * 60)

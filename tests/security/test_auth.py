@@ -193,3 +193,14 @@ def test_the_email_address_cannot_be_changed_without_the_password(alice):
     alice.refresh_from_db()
     assert alice.week_starts_on == "sunday"
     assert alice.email == "alice@example.com"
+
+
+def test_a_session_past_its_expiry_date_signs_no_one_in(client, alice):
+    """The session store reads its row through a prepared statement (accounts.sessions):
+    the expiry rule and the table stay Django's."""
+    client.force_login(alice)
+    assert client.get(reverse("today")).status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=key).update(expire_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    response = client.get(reverse("today"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]

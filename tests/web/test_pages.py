@@ -423,3 +423,27 @@ def test_entry_pages_run_the_same_number_of_queries_for_1_and_100_rows(alice_cli
     one = [_count(alice_client, url, {}) for url in urls]
     _fill(alice, 99, start=1)
     assert [_count(alice_client, url, {}) for url in urls] == one
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [None, {"amount": "abc", "beverage": "milk"}, {"amount": "200", "beverage": "nope"}, {"amount": "6000"}],
+    ids=["blank", "not-a-number", "unknown-beverage", "too-much"],
+)
+def test_todays_drink_fields_are_the_markup_the_form_itself_renders(alice_client, posted):
+    """Today writes the "another amount" fields out by hand (it is the hot page); they
+    must stay what the form's widgets give, values, errors and aria attributes included."""
+    from django.test import SimpleTestCase
+
+    if posted is None:
+        response = alice_client.get(reverse("today"))
+    else:
+        response = alice_client.post(reverse("drink-log"), {"beverage": "water", **posted})
+        assert response.status_code == 400
+    form = response.context["drink_form"]
+    page = response.content.decode()
+    for name in ("amount", "beverage"):
+        SimpleTestCase().assertInHTML(str(form[name]), page, count=1)
+        if form[name].errors:
+            SimpleTestCase().assertInHTML(str(form[name].errors), page, count=1)
+    assert bool(form.errors) == (posted is not None)

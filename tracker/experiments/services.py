@@ -14,6 +14,7 @@ from reminders.models import Notification
 from tracker.diary import diary_day
 from tracker.experiments import design
 from tracker.experiments.models import Adherence, Experiment
+from tracker.prepared import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,16 @@ def user_today(user, now: dt.datetime | None = None) -> dt.date:
 
 def experiment_running(*, user, today: dt.date) -> Experiment | None:
     """The user's experiment not stopped and not yet over (running or about to start)."""
-    recent = Experiment.objects.for_user(user).not_stopped().filter(starts_on__gte=today - _MAX_LENGTH)
+    recent = _NOT_STOPPED_SINCE.all(user_id=user.pk, since=today - _MAX_LENGTH)
     return next((e for e in recent if e.ends_on >= today), None)
+
+
+# Read on every Today page and check-in: compiled once per process (tracker.prepared).
+_NOT_STOPPED_SINCE = Prepared(
+    lambda user_id, since: Experiment.objects.for_user(user_id).not_stopped().filter(starts_on__gte=since),
+    user_id=int,
+    since=dt.date,
+)
 
 
 def _validate(*, intervention, label, block_days, pairs, run_in_days, washout_days, starts_on, today) -> None:

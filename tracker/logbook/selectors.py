@@ -60,11 +60,19 @@ def _between(kind: str) -> Prepared:
 # Today and History read each kind over a range of days on every view: compiled once per
 # process (tracker.prepared), which halves the CPU of the Today page's reads.
 _BETWEEN = {kind: _between(kind) for kind in KINDS}
-_CHECKIN_ON = Prepared(
-    lambda user_id, day: CheckIn.objects.for_user(user_id).filter(day=day).only("id", "day").order_by(),
+# Today asks about today's and (in the morning) yesterday's check-in: one read for both.
+_CHECKIN_DAYS = Prepared(
+    lambda user_id, start, end: (
+        CheckIn.objects.for_user(user_id).filter(day__gte=start, day__lte=end).values("day").order_by()
+    ),
     user_id=int,
-    day=dt.date,
+    start=dt.date,
+    end=dt.date,
 )
+
+
+def _checkin_days(user, start: dt.date, end: dt.date) -> set[dt.date]:
+    return {row["day"] for row in _CHECKIN_DAYS.all(user_id=user.pk, start=start, end=end)}
 
 
 def entries_between(user, start: dt.date, end: dt.date, kinds: list[str] | None = None) -> list[Entry]:
@@ -76,7 +84,9 @@ def entries_between(user, start: dt.date, end: dt.date, kinds: list[str] | None 
 
 
 def today_summary(*, user, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
     day = today_of(user, now)
+    checked_in = _checkin_days(user, day - dt.timedelta(days=1), day)
     entries = entries_between(user, day, day)
     intakes = [e.row for e in entries if e.kind == "intake"]
     effective = sum(i.effective_ml for i in intakes)
@@ -89,8 +99,8 @@ def today_summary(*, user, now: dt.datetime | None = None) -> dict:
         "goal_ml": goal,
         # Half up in integers (Python's round() would make 12.5 % into 12).
         "goal_pct": (200 * effective + goal) // (2 * goal) if goal else 0,
-        "has_checkin": _CHECKIN_ON.first(user_id=user.pk, day=day) is not None,
-        "checkin_day": checkin_due_day(user=user, now=now),
+        "has_checkin": day in checked_in,
+        "checkin_day": _checkin_due_day(user, now, day, checked_in),
         "regular_medications": regular_medications(user=user, day=day, entries=entries),
     }
 
@@ -227,8 +237,12 @@ def checkin_due_day(*, user, now: dt.datetime | None = None) -> dt.date:
     has no check-in yet (the night's cramps belong to it); otherwise today."""
     now = now or timezone.now()
     today = today_of(user, now)
+    return _checkin_due_day(user, now, today, _checkin_days(user, today - dt.timedelta(days=1), today))
+
+
+def _checkin_due_day(user, now: dt.datetime, today: dt.date, checked_in: set[dt.date]) -> dt.date:
     yesterday = today - dt.timedelta(days=1)
-    if is_morning(user=user, now=now) and _CHECKIN_ON.first(user_id=user.pk, day=yesterday) is None:
+    if is_morning(user=user, now=now) and yesterday not in checked_in:
         return yesterday
     return today
 
