@@ -3,23 +3,23 @@ logbook entry (an electrolyte cue after hard, sweaty exercise; tips after a cram
 They go through the same outbox and pipeline as scheduled ones."""
 
 import datetime as dt
+import functools
+import json
 import math
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from reminders import dispatch
 from reminders.channels import CHANNELS
-from reminders.models import Delivery, Kind, Notification, Plan, Prompt, Status
+from reminders.models import Delivery, Kind, Notification, Plan, Prompt, Status, default_channels
 from reminders.plans import plan_get
-from reminders.wording import message_for
+from reminders.wording import event_wording, message_for
 from tracker.logbook import advice
 from tracker.logbook.models import Activity, Episode, Intensity
 from tracker.logbook.signals import statement_name
-from tracker.prepared import insert_statement
 
 EVENT_BACKFILL_LIMIT = dt.timedelta(hours=2)
 TEST_SEND_EVERY = dt.timedelta(minutes=1)
@@ -99,14 +99,15 @@ def event_payload(*, entry) -> dict | None:
     return payload
 
 
-def event_reminders_for_entry(*, entry, payload: dict | None = None, plan: Plan | None = None) -> None:
+def event_reminders_for_entry(*, entry, payload: dict | None = None) -> None:
     """After a new logbook entry, the event reminder it calls for (event_payload) on each
-    of the plan's channels. Runs inside the logbook's transaction; the tasks go out
-    after commit."""
+    of the plan's channels, written in Python: where the database cannot write it in the
+    entry's own statement (see on_entry_logged). Runs inside the logbook's transaction;
+    the tasks go out after commit."""
     payload = payload or event_payload(entry=entry)
     if payload is None:
         return
-    plan = plan or plan_get(user=entry.user)
+    plan = plan_get(user=entry.user)
     if not plan.enabled or not plan.channels:
         return
     if IN_APP in plan.channels:
@@ -120,10 +121,10 @@ def event_reminders_for_entry(*, entry, payload: dict | None = None, plan: Plan 
 
 def _in_app_delivery(*, user, payload: dict) -> Delivery:
     """The in-app copy of an event reminder, to be written as sent with its notification
-    in the entry's own transaction or statement: there is nothing for a worker to do but
-    the same two INSERTs, so the tips show at once, exactly once (they commit or roll
-    back with the entry), and the request publishes nothing to the broker. Worded and
-    recorded as the pipeline would (sending.deliveries_send)."""
+    in the entry's own transaction: there is nothing for a worker to do but the same two
+    INSERTs, so the tips show at once, exactly once (they commit or roll back with the
+    entry), and the request publishes nothing to the broker. Worded and recorded as the
+    pipeline would (sending.deliveries_send)."""
     now = timezone.now()
     delivery = Delivery(
         user=user,
@@ -145,24 +146,76 @@ def _in_app_delivery(*, user, payload: dict) -> Delivery:
 def on_entry_logged(sender, *, entry, statements: list | None, **_kwargs):
     """Receiver of tracker.logbook.signals.entry_logged (connected in RemindersConfig;
     edits, deletes and check-ins never bring an event reminder). A drink calls for no
-    reminder. With the default plan (in-app only) the delivery and its notification go
-    into the entry's own INSERT statement; with other channels too, they are written after
-    the INSERT in its transaction, and those channels' tasks go out after commit."""
+    reminder. The event reminder is written by the entry's own INSERT statement, which
+    reads the plan too: no read before it, no transaction, and nothing published for the
+    in-app copy; the other channels' tasks go out after commit."""
     payload = event_payload(entry=entry)
     if payload is None:
         return None
-    plan = plan_get(user=entry.user)
-    if not plan.enabled or not plan.channels:
-        return None
-    if statements is not None and list(plan.channels) == [IN_APP]:
-        delivery = _in_app_delivery(user=entry.user, payload=payload)
-        message = delivery.message
-        # The notification points at the delivery that the statement before it returns.
-        link = RawSQL(f"SELECT id FROM {statement_name(len(statements))}", [])  # noqa: S608, S611 (a name of ours)
-        notification = Notification(
-            user=entry.user, delivery_id=link, title=message.title, body=message.text, actions=message.actions
-        )
-        statements.append(insert_statement(delivery, returning=True))
-        statements.append(insert_statement(notification))
-        return None
-    return lambda: event_reminders_for_entry(entry=entry, payload=payload, plan=plan)
+    if statements is None:
+        return lambda: event_reminders_for_entry(entry=entry, payload=payload)
+    statements.extend(_event_statements(user=entry.user, payload=payload, first=len(statements)))
+    return None
+
+
+def _event_statements(*, user, payload: dict, first: int, using: str = "default") -> list[tuple]:
+    """What event_reminders_for_entry writes, as three statements of the entry's INSERT
+    (PostgreSQL): the user's plan; a delivery on each of its channels when it is on (the
+    in-app one recorded as sent, the others pending for the pipeline); the in-app one's
+    notification. A user without a plan yet gets the new plan's channels, and the plan
+    is created after the INSERT (plan_get), as it was before the event reminder."""
+    plan, deliveries = statement_name(first), statement_name(first + 1)
+    connection = connections[using]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    title, text = event_wording(payload)
+    plan_sql, deliveries_sql, notification_sql = _event_sql(using)
+    return [
+        (plan_sql, [user.pk], functools.partial(_plan_created_if_none, user)),
+        (
+            deliveries_sql.format(plan=plan),
+            [
+                *(user.pk, Kind.EVENT, Prompt.EVENT, now),
+                *(IN_APP, Status.SENT, Status.PENDING, IN_APP),
+                *(now, json.dumps(payload), now, now, IN_APP, now),
+                *(json.dumps(default_channels()), IN_APP),
+            ],
+            _outbound_published,
+        ),
+        (notification_sql.format(deliveries=deliveries), [user.pk, now, title, text, "[]", IN_APP]),
+    ]
+
+
+@functools.cache
+def _event_sql(using: str) -> tuple[str, str, str]:
+    quote = connections[using].ops.quote_name
+    plan = f"SELECT enabled, channels FROM {quote(Plan._meta.db_table)} WHERE user_id = %s"  # noqa: S608
+    # One row per channel of the plan if it is on ('[]' if off), in-app first as in
+    # event_reminders_for_entry; the new plan's channels if there is no plan yet.
+    # Only names are formatted in; every value is a parameter.
+    deliveries = (
+        f"INSERT INTO {quote(Delivery._meta.db_table)} (user_id, kind, prompt, slot, channel, status, attempts, "  # noqa: S608
+        "claim_token, next_attempt_at, error, payload, created_at, queued_at, sent_at) "
+        "SELECT %s, %s, %s, %s, c.channel, CASE WHEN c.channel = %s THEN %s ELSE %s END, "
+        "CASE WHEN c.channel = %s THEN 1 ELSE 0 END, '', %s, '', %s::jsonb, %s, %s, "
+        "CASE WHEN c.channel = %s THEN %s END "
+        "FROM jsonb_array_elements_text(COALESCE("
+        "(SELECT CASE WHEN enabled THEN channels ELSE '[]'::jsonb END FROM {plan}), %s::jsonb"
+        ")) WITH ORDINALITY AS c(channel, position) "
+        "ORDER BY c.channel <> %s, c.position RETURNING id, channel"
+    )
+    notification = (
+        f"INSERT INTO {quote(Notification._meta.db_table)} (user_id, delivery_id, created_at, title, body, read, "  # noqa: S608
+        "actions) SELECT %s, id, %s, %s, %s, false, %s::jsonb FROM {deliveries} WHERE channel = %s"
+    )
+    return plan, deliveries, notification
+
+
+def _plan_created_if_none(user, rows: list[dict]) -> None:
+    if not rows:
+        plan_get(user=user)
+
+
+def _outbound_published(rows: list[dict]) -> None:
+    outbound = [(row["id"], row["channel"]) for row in rows if row["channel"] != IN_APP]
+    if outbound:
+        transaction.on_commit(lambda: dispatch.deliveries_enqueue_rows(rows=outbound))

@@ -101,12 +101,17 @@ def _template(name: str):
     return get_template(name)
 
 
+def event_wording(payload: dict) -> tuple[str, str]:
+    """The title and text of an event reminder: it carries its own (events.event_payload)."""
+    return payload.get("title", "Reminder"), payload.get("text", "")
+
+
 def message_for(delivery: Delivery, *, pace: Pace | None) -> Message:
     user = delivery.user
     push_actions = []
     if delivery.kind == Kind.EVENT:
         context = {"payload": delivery.payload}
-        title, text = delivery.payload.get("title", "Reminder"), delivery.payload.get("text", "")
+        title, text = event_wording(delivery.payload)
         actions = []
     elif delivery.prompt == Prompt.CHECKIN:
         title = "How was your day?"

@@ -110,7 +110,7 @@ class Prepared:
             )
         sql, slots, constants, shape, converters, populators = self._compiled[using]
         connection = connections[using]
-        with connection.cursor() as cursor:
+        with prepared_cursor(using) as cursor:
             cursor.execute(sql, self._params(connection, slots, constants, values))
             rows = cursor.fetchall()
         results = []
@@ -144,9 +144,28 @@ class Prepared:
     def update(self, using: str = "default", **values) -> int:
         """Run the UPDATE; returns the number of rows changed."""
         sql, params = self.statement(using, **values)
-        with connections[using].cursor() as cursor:
+        with prepared_cursor(using) as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
+
+
+def prepared_cursor(using: str = "default"):
+    """A cursor for the statements of this module, whose SQL text does not change from call
+    to call. On PostgreSQL it sends the values apart from the SQL (server-side binding), so
+    psycopg prepares a statement on the server once it has run a few times on a connection
+    (DATABASES' prepare_threshold) and PostgreSQL then skips parsing and planning it: that
+    was 0.3 of the 0.5 ms of database CPU of a cramp's INSERT. Django's own cursors bind on
+    the client and never prepare. Queries are logged and wrapped as through connection.cursor()."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg  # only where PostgreSQL is used
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    cursor = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
 
 
 def _adapt(connection, value):

@@ -135,6 +135,12 @@ TEMPLATES = [
 # IMMEDIATE transactions so web, worker and beat can share the file without "database is locked".
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The hot path's statements (tracker.prepared.prepared_cursor) are prepared on the
+        # server after this many runs on a connection; Django's own cursors bind on the
+        # client and never prepare. Behind a pooler in transaction mode that cannot keep
+        # prepared statements (PgBouncer before 1.21), make it None.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 else:
     DATABASES = {
         "default": {

@@ -17,7 +17,7 @@ from tracker.diary import diary_day
 from tracker.logbook import beverages, night
 from tracker.logbook.models import Activity, CheckIn, DeletedEntry, DiaryRow, Dose, Episode, Intake
 from tracker.logbook.signals import entry_logged, entry_written, statement_name
-from tracker.prepared import Prepared, insert_statement, inserted
+from tracker.prepared import Prepared, insert_statement, inserted, prepared_cursor
 
 MAX_FUTURE = dt.timedelta(minutes=10)
 # No diary goes back further; far-off years also overflow in zone arithmetic.
@@ -102,11 +102,18 @@ def _insert(row: DiaryRow, statements: list[tuple[str, list]], using: str) -> No
         row.save(using=using)
         return
     insert_sql, insert_params = insert_statement(row, using, returning=True)
-    ctes = ", ".join(f"{statement_name(n)} AS ({sql})" for n, (sql, _params) in enumerate(statements))
-    params = [param for _sql, statement_params in statements for param in statement_params]
-    with connections[using].cursor() as cursor:
-        cursor.execute(f"WITH {ctes} {insert_sql}", [*params, *insert_params])
-        inserted(row, cursor.fetchone(), using)
+    ctes = ", ".join(f"{statement_name(n)} AS ({sql})" for n, (sql, _params, *_then) in enumerate(statements))
+    params = [param for _sql, statement_params, *_then in statements for param in statement_params]
+    # What a statement returned, for its `then`: its rows as JSON, after the row's own values.
+    read_back = [(statement_name(n), then) for n, (_sql, _params, *then) in enumerate(statements) if then]
+    returning = "".join(f", (SELECT json_agg({name})::text FROM {name})" for name, _then in read_back)  # noqa: S608
+    with prepared_cursor(using) as cursor:
+        cursor.execute(f"WITH {ctes} {insert_sql}{returning}", [*params, *insert_params])
+        values = cursor.fetchone()
+    own = len(values) - len(read_back)
+    inserted(row, values[:own], using)
+    for (_name, [then]), rows in zip(read_back, values[own:], strict=True):
+        then(json.loads(rows) if rows else [])
 
 
 def _own_statements(row: DiaryRow) -> list[tuple[str, list]]:

@@ -17,9 +17,12 @@ entry_written = Signal()
 # statements, a list. A receiver whose reaction is data-modifying SQL appends it as
 # (sql, params): it runs inside the INSERT's own statement (as CTEs), so it commits with
 # the entry with no transaction to open; a statement may read what an earlier one
-# RETURNING gave as `statement_name(index)`. A receiver that needs more returns a
-# callable, run after the INSERT in the same transaction; it may read entry.pk then.
-# `statements` is None where the database cannot do this (SQLite): answer with a callable.
+# RETURNING gave as `statement_name(index)`. A statement given as (sql, params, then)
+# hands what it returned (a list of dicts, one per row) to `then` after the INSERT, inside
+# any transaction the caller holds (so outside calls go through on_commit). A receiver
+# that needs more returns a callable, run after the INSERT in a transaction opened for it;
+# it may read entry.pk then. `statements` is None where the database cannot do this
+# (SQLite): answer with a callable.
 entry_logged = Signal()
 
 
