@@ -19,9 +19,19 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def all_window_plan(user, **fields):
-    # A window around the clock, so "now" is always inside it.
+    # A window around the clock, so "now" is always inside it, and one slot a day (local
+    # midnight): a test's later ticks are for the sweep and repeats, and with a slot every
+    # quarter-hour a run across 14:45 met a second, real slot.
     fields.setdefault("channels", ["in_app"])
-    return make_plan(user, window_start=dt.time(0), window_end=dt.time(0), interval_minutes=15, smart=False, **fields)
+    return make_plan(
+        user,
+        window_start=dt.time(0),
+        window_end=dt.time(0),
+        interval_minutes=24 * 60,
+        smart=False,
+        checkin_prompt=False,
+        **fields,
+    )
 
 
 def make_due(plan, seconds_ago=5):
