@@ -161,9 +161,21 @@
           body[el.name] = el.type === "number" || el.inputMode === "decimal" ? Number(el.value) : el.value;
         }
       });
-      return { kind: "checkin", url: API + "checkins/", body: body, text: "the check-in for " + day };
+      return { kind: "checkin", url: API + "checkins/", body: body, text: "the check-in for " + dayName(day) };
     }
     return null;
+  }
+
+  // "2026-11-09" as the pages name a day: "Monday 9 November" (a calendar day, read in UTC
+  // so no zone can move it).
+  function dayName(iso) {
+    var parts = iso.split("-").map(Number);
+    var date = new Date(Date.UTC(parts[0], parts[1] - 1, parts[2]));
+    var name = function (options) {
+      options.timeZone = "UTC";
+      return date.toLocaleDateString("en-GB", options);
+    };
+    return name({ weekday: "long" }) + " " + parts[2] + " " + name({ month: "long" });
   }
 
   // ---------------------------------------------------------------- page messages

@@ -225,7 +225,7 @@ def test_a_checkin_made_offline_in_the_morning_is_for_yesterday_even_on_a_page_k
         expect(page.get_by_role("heading", level=1)).to_contain_text("Sunday 8 November")  # the kept copy
         page.get_by_text("No cramps", exact=True).click()
         page.get_by_role("button", name="Save check-in").click()
-        expect(saved_offline(page)).to_contain_text("the check-in for 2026-11-09")
+        expect(saved_offline(page)).to_contain_text("the check-in for Monday 9 November")
         ny_context.set_offline(False)
         expect(page.get_by_text("Synced 1 entry saved on this phone.")).to_be_visible()
     checkin = CheckIn.objects.for_user(carl).get()

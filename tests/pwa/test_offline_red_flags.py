@@ -45,7 +45,7 @@ def test_the_page_that_syncs_a_red_flag_checkin_shows_the_advice_as_an_alert(kir
         page.context.set_offline(False)
         expect(page.get_by_text("Synced 1 entry saved on this phone.")).to_be_visible()
         expect(synced_advice(page)).to_have_text(
-            f"The check-in for 2026-11-09 (saved on this phone, now synced): {SEVERE_DEHYDRATION_MESSAGE}"
+            f"The check-in for Monday 9 November (saved on this phone, now synced): {SEVERE_DEHYDRATION_MESSAGE}"
         )
         screenshot(page, "phone", "offline-red-flag-synced-auckland")
         checkin = CheckIn.objects.for_user(kiri).get()
