@@ -14,7 +14,7 @@ var ME_URL = {{ me_url }};
 importScripts({{ queue_script }});
 
 self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) { return cache.addAll(SHELL); }).then(function () {
+  event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) { return cache.addAll(SHELL.map(offlineCopy)); }).then(function () {
     return self.skipWaiting();
   }));
 });
@@ -25,6 +25,12 @@ self.addEventListener("activate", function (event) {
       .map(function (n) { return caches.delete(n); }));
   }).then(function () { return self.clients.claim(); }).then(keepPages));
 });
+
+// A background fetch of a page to keep: marked, so the page leaves the flash messages
+// (they belong to the page the user opens next, not to a copy kept for later).
+function offlineCopy(url) {
+  return new Request(url, { credentials: "same-origin", headers: { "X-Offline-Copy": "1" } });
+}
 
 function pageKey(url) {
   // One copy per page, whatever the query string (?day=... shows the same form).
@@ -42,7 +48,7 @@ function keepPage(url, response) {
 function keepPages() {
   return Promise.all(PAGES.map(function (path) {
     var url = new URL(path, self.location.origin).href;
-    return fetch(url, { credentials: "same-origin" }).then(function (r) { return keepPage(url, r); }).catch(function () {});
+    return fetch(offlineCopy(url)).then(function (r) { return keepPage(url, r); }).catch(function () {});
   }));
 }
 

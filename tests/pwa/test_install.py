@@ -93,3 +93,16 @@ def test_the_app_opens_offline_on_the_pages_that_log(alice_page, browser_context
     page.evaluate("document.querySelector('form[action=\"/logout/\"]').submit()")
     page.wait_for_url("**/login/")
     assert not page.evaluate("caches.has('pages')")
+
+
+def test_the_offline_copies_the_service_worker_fetches_leave_the_flash_messages_for_the_page(client, alice):
+    # The worker fetches Today, Cramp and Check-in in the background when it starts (and a
+    # deploy restarts it). Such a copy must not take the message the user's own next page
+    # is about to show — "see a doctor" after a check-in, "we sent an email" after signing up.
+    client.force_login(alice)
+    response = client.post("/checkin/", {"day": "", "cramps": "no", "fainting": "on"}, follow=False)
+    assert response.status_code == 302
+    copy = client.get("/", headers={"X-Offline-Copy": "1"})
+    assert copy.status_code == 200 and "medical attention" not in copy.content.decode()
+    page = client.get(response["Location"]).content.decode()
+    assert 'role="alert"' in page and "medical attention" in page
