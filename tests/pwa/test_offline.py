@@ -40,6 +40,27 @@ def saved_offline(page):
     return page.locator("[data-offline-message]").filter(has_text="Saved on this phone, will sync")
 
 
+def dispatch_background_sync(page, browser_context, live_server) -> None:
+    """Wake the app's service worker with the offline queue's sync event, as the browser
+    does when the connection returns (DevTools sends it: headless Chromium's own network
+    watch does not see the offline emulation)."""
+    cdp = browser_context.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    live = lambda: [r for r in registrations if not r["isDeleted"] and r["scopeURL"].startswith(live_server.url)]  # noqa: E731
+    assert until(page, lambda: live(), timeout=20)
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": live_server.url,
+            "registrationId": live()[-1]["registrationId"],
+            "tag": "offline-queue",
+            "lastChance": False,
+        },
+    )
+
+
 def test_entries_made_offline_sync_once_when_the_connection_returns(alice_page, browser_context, alice):
     page = alice_page
     page.goto("/")
@@ -182,17 +203,7 @@ def test_the_service_worker_sends_the_queue_with_the_app_closed(alice_page, brow
     # The connection returns; the browser wakes the worker with a sync event (DevTools
     # sends it here: headless Chromium's own network watch does not see the emulation).
     browser_context.set_offline(False)
-    cdp = browser_context.new_cdp_session(page)
-    registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    live = lambda: [r for r in registrations if not r["isDeleted"] and r["scopeURL"].startswith(live_server.url)]  # noqa: E731
-    assert until(page, lambda: live(), timeout=20)
-    registration_id = live()[-1]["registrationId"]
-    cdp.send(
-        "ServiceWorker.dispatchSyncEvent",
-        {"origin": live_server.url, "registrationId": registration_id, "tag": "offline-queue", "lastChance": False},
-    )
+    dispatch_background_sync(page, browser_context, live_server)
     assert until(page, lambda: Intake.objects.for_user(alice).exists(), timeout=15)
     intake = Intake.objects.for_user(alice).get()
     assert (intake.volume_ml, intake.beverage) == (250, "water")

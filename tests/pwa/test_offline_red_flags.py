@@ -8,7 +8,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from tests.pwa.test_install import wait_for_worker
-from tests.pwa.test_offline import READ_QUEUE, saved_offline
+from tests.pwa.test_offline import READ_QUEUE, dispatch_background_sync, saved_offline
 from tests.pwa.test_push_actions import NOTIFICATIONS, until
 from tests.web.conftest import akl, kiri_page, screenshot  # noqa: F401 - fixtures
 from tracker.logbook.advice import SEVERE_DEHYDRATION_MESSAGE
@@ -65,21 +65,7 @@ def test_advice_from_a_checkin_the_worker_sent_with_the_app_closed_shows_on_the_
     page.goto("about:blank")  # the app is closed
 
     browser_context.set_offline(False)
-    cdp = browser_context.new_cdp_session(page)
-    registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    live = lambda: [r for r in registrations if not r["isDeleted"] and r["scopeURL"].startswith(live_server.url)]  # noqa: E731
-    assert until(page, lambda: live(), timeout=20)
-    cdp.send(
-        "ServiceWorker.dispatchSyncEvent",
-        {
-            "origin": live_server.url,
-            "registrationId": live()[-1]["registrationId"],
-            "tag": "offline-queue",
-            "lastChance": False,
-        },
-    )
+    dispatch_background_sync(page, browser_context, live_server)
     assert until(page, lambda: CheckIn.objects.for_user(alice).exists(), timeout=15)
     page.wait_for_timeout(500)  # the worker keeps the advice after the answer
 
