@@ -45,6 +45,7 @@ def test_slow_webhooks_never_delay_another_users_in_app_reminder(worker, alice, 
 def test_the_network_delivery_task_runs_on_its_own_queue_with_a_soft_time_limit():
     from tracker.celery import app
 
+    app.loader.import_default_modules()  # the task modules a worker imports as it starts
     outbound = app.tasks["reminders.tasks.deliver_outbound"]
     local = app.tasks["reminders.tasks.deliver"]
     assert app.amqp.router.route({}, outbound.name)["queue"].name == django_settings.OUTBOUND_QUEUE
