@@ -19,6 +19,11 @@ def day_medium(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def day_name(day: dt.date) -> str:
+    """Monday 16 November (as the pages' headings name a day)"""
+    return f"{day:%A} {day.day} {day:%B}"
+
+
 def day_long(day: dt.date) -> str:
     """Monday 16 November 2026"""
     return f"{day:%A} {day.day} {day:%B %Y}"

@@ -69,3 +69,22 @@ def test_the_first_submit_button_of_the_logger_sends_no_severity(bob_client, mor
     form = body[body.index("data-cramp-logger") :]
     first_button = form[form.index("<button") : form.index(">", form.index("<button")) + 1]
     assert 'name="severity"' not in first_button
+
+
+def test_inside_the_sleep_window_the_night_before_is_named_so_and_the_message_says_its_day(bob_client, bob):
+    # 04:40, after the 04:00 day start but before the 07:00 end of the sleep window: the
+    # night under way is "earlier tonight"; the last window that has ended is the night
+    # before. Labelled "Last night", it stored a 03:00 cramp 25 hours back, and the
+    # message said only "at 03:00".
+    with time_machine.travel(ny(2026, 11, 10, 4, 40), tick=False):
+        page = bob_client.get(reverse("cramp")).content.decode()
+        assert ">The night before</label>" in page and ">Last night</label>" not in page
+        bob_client.post(reverse("cramp"), {"when": "last_night", "at_time": "03:00", "muscle": "calf", "severity": "6"})
+        today = bob_client.get(reverse("today")).content.decode()
+    assert Episode.objects.get(user=bob).started_at == ny(2026, 11, 9, 3, 0)
+    assert "Cramp logged: calf, severity 6, at 03:00 on Monday 9 November (a night cramp)." in today
+
+
+def test_after_the_sleep_window_last_night_keeps_its_name(bob_client, morning):
+    page = bob_client.get(reverse("cramp")).content.decode()
+    assert ">Last night</label>" in page and "The night before" not in page

@@ -114,6 +114,8 @@ class When(models.TextChoices):
     LAST_NIGHT = "last_night", "Last night"
 
 
+NIGHT_BEFORE = "The night before"
+
 # The duration chips and the seconds stored for each: a representative value inside
 # the band, so totals are of the right size without asking for a stopwatch reading.
 DURATION_CHIPS = {"short": ("Under a minute", 30), "medium": ("1–5 min", 180), "long": ("Over 5 min", 420)}
@@ -149,6 +151,13 @@ class QuickCrampForm(forms.Form):
         self.user = user
         self.now = now or timezone.now()
         super().__init__(*args, **kwargs)
+        local_now = self.now.astimezone(user.zone).time()
+        if in_sleep_window(local_now, user.sleep_starts_at, user.sleep_ends_at):
+            # The night under way is "earlier tonight"; the last window that has ended
+            # (what LAST_NIGHT means) is the one before it, and is named so.
+            self.fields["when"].choices = [
+                (value, NIGHT_BEFORE if value == When.LAST_NIGHT else label) for value, label in When.choices
+            ]
 
     def clean(self):
         data = super().clean()

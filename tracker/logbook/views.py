@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Medication
+from tracker import human
 from tracker.logbook import selectors, services, units
 from tracker.logbook.advice import red_flag_message
 from tracker.logbook.forms import (
@@ -231,9 +232,12 @@ def _cramp_logged_message(episode, user) -> str:
     local = timezone.localtime(episode.started_at, user.zone)
     what = f"{episode.get_side_display().lower()} " if episode.side in (Side.LEFT, Side.RIGHT) else ""
     night = " (a night cramp)" if episode.at_night else ""
+    # A time alone means today: an earlier day is named ("at 03:00 on Monday 9 November").
+    today = timezone.localtime(timezone.now(), user.zone).date()
+    on_day = "" if local.date() == today else f" on {human.day_name(local.date())}"
     return (
         f"Cramp logged: {what}{episode.get_muscle_display().lower()}, severity {episode.severity}, "
-        f"at {local:%H:%M}{night}."
+        f"at {local:%H:%M}{on_day}{night}."
     )
 
 
