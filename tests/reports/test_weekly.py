@@ -499,3 +499,13 @@ def test_change_is_computed_from_unrounded_rates(alice, alice_api):
     eight = weekly(alice_api, "2026-W45")["change"]["baseline_8_weeks"]
     assert eight["per_week"] == 0.3 and eight["weeks_logged"] == 3
     assert eight["change_pct"] == 500.0
+
+
+def test_a_week_with_one_or_no_logged_day_says_so_in_plain_words(alice, alice_api):
+    EpisodeFactory(user=alice, started_at=local(alice, 2026, 11, 3, 20, 0))
+    assert weekly(alice_api, "2026-W45")["change"]["reason"] == (
+        "Only 1 of 7 days was logged this week; a comparison needs at least 4."
+    )
+    assert weekly(alice_api, "2026-W44")["change"]["reason"] == (
+        "Nothing was logged this week; a comparison needs at least 4 logged days."
+    )

@@ -89,8 +89,11 @@ def compare(*, week: Sequence[DayRow], baseline: Sequence[DayRow], complete: boo
     }
     if not complete:
         result["reason"] = "This week is still in progress, so it is not compared yet."
+    elif t1 == 0:
+        result["reason"] = f"Nothing was logged this week; a comparison needs at least {MIN_LOGGED_DAYS} logged days."
     elif t1 < MIN_LOGGED_DAYS:
-        result["reason"] = f"Only {t1} of 7 days were logged this week; a comparison needs at least {MIN_LOGGED_DAYS}."
+        logged = f"Only {t1} of 7 days {'was' if t1 == 1 else 'were'} logged this week"
+        result["reason"] = f"{logged}; a comparison needs at least {MIN_LOGGED_DAYS}."
     elif len(weeks) < min_weeks:
         needed = "a week" if min_weeks == 1 else f"{min_weeks} weeks"
         result["reason"] = f"No baseline yet: it needs {needed} with at least {MIN_LOGGED_DAYS} logged days."
