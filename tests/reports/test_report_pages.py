@@ -80,8 +80,17 @@ def test_the_factors_page_speaks_plainly_first_and_keeps_the_figures_in_a_disclo
     details = html.index('<details class="method-details"')
     assert positions[-1] < details
     assert html.index("Risk ratio") > details and html.index("Benjamini") > details
-    assert "more logged days needed" in _text(html)
     assert "Evidence: none" not in html
+
+
+def test_a_factor_short_of_days_says_it_needs_days_on_which_it_is_recorded(bob):
+    # Cramps alone on two days, no check-in: the page counts 2 logged days, and alcohol
+    # is known on none of them; "14 more logged days needed" read as 12 more.
+    for day in (3, 4):
+        EpisodeFactory(user=bob, started_at=local(bob, 2026, 11, day, 22, 0))
+    text = _text(_get(bob, "/reports/factors/").content.decode())
+    assert "2 logged days, 2 with cramps" in text
+    assert "3 or more units of alcohol : needs 14 more days on which it is recorded." in text
 
 
 def _doctor_data(user):
