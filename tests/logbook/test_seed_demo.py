@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from accounts.models import User
+from tracker.logbook import selectors
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
 
 NOW = dt.datetime(2026, 11, 10, 12, 0, tzinfo=dt.UTC)
@@ -37,6 +38,8 @@ def test_it_fills_eight_weeks_with_every_kind_of_row(seeded):
         assert model.objects.filter(user=user).exists(), model
     assert len(set(Intake.objects.filter(user=user).values_list("beverage", flat=True))) >= 6
     assert not Intake.objects.filter(user=user, taken_at__gt=NOW).exists()
+    # The account is as old as its diary, so History may ask for any check-in it lacks.
+    assert selectors.today_of(user, user.date_joined) < min(days)
 
 
 # Hydration per ml of each beverage the demo logs, from Maughan et al. 2016 (Am J Clin

@@ -6,6 +6,7 @@ import datetime as dt
 import time_machine
 from django.urls import reverse
 
+from accounts.models import User
 from tests.factories import CheckInFactory, EpisodeFactory
 from tests.web.conftest import ny
 from tracker.logbook.models import CheckIn
@@ -84,6 +85,7 @@ def test_a_chip_value_saved_through_the_api_still_shows(bob_client, bob, morning
 
 def test_history_lists_the_last_14_days_without_a_checkin_each_one_tap_away(bob_client, bob, morning):
     """Defect: a missed day could not be filled in from the pages."""
+    User.objects.filter(pk=bob.pk).update(date_joined=ny(2026, 9, 1, 12, 0))
     CheckInFactory(user=bob, day=TUE - dt.timedelta(days=3))
     body = bob_client.get(reverse("history")).content.decode()
     links = [line for line in body.splitlines() if "Check in for" in line and "?day=" in line]
@@ -96,3 +98,13 @@ def test_history_lists_the_last_14_days_without_a_checkin_each_one_tap_away(bob_
 def test_the_checkin_page_has_no_bare_number_boxes(bob_client, morning):
     body = bob_client.get(reverse("checkin")).content.decode()
     assert 'type="number"' not in body
+
+
+def test_history_asks_for_no_checkin_from_before_the_account_existed(bob_client, bob, morning):
+    # Signed up yesterday evening (Monday 9 Nov, 21:00 in New York): a fortnight of
+    # "Check in for ..." links to days before the account was made is a to-do list of
+    # days the user never had a chance to log.
+    User.objects.filter(pk=bob.pk).update(date_joined=ny(2026, 11, 9, 21, 0))
+    body = bob_client.get(reverse("history")).content.decode()
+    assert body.count("Check in for ") == 2
+    assert f"?day={TUE.isoformat()}" in body and f"?day={(TUE - dt.timedelta(days=1)).isoformat()}" in body

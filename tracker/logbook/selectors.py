@@ -248,11 +248,13 @@ def _checkin_due_day(user, now: dt.datetime, today: dt.date, checked_in: set[dt.
 
 
 def days_without_checkin(*, user, now: dt.datetime | None = None) -> list[dt.date]:
-    """The last 14 diary days (today included) with no check-in, newest first: one query."""
+    """The last 14 diary days (today included) with no check-in, newest first, none from
+    before the account existed: one query."""
     today = today_of(user, now)
-    start = today - dt.timedelta(days=MISSING_CHECKIN_DAYS - 1)
+    joined = today_of(user, user.date_joined)
+    start = max(today - dt.timedelta(days=MISSING_CHECKIN_DAYS - 1), min(joined, today))
     done = set(CheckIn.objects.for_user(user).filter(day__gte=start, day__lte=today).values_list("day", flat=True))
-    return [d for d in (today - dt.timedelta(days=i) for i in range(MISSING_CHECKIN_DAYS)) if d not in done]
+    return [d for d in (today - dt.timedelta(days=i) for i in range((today - start).days + 1)) if d not in done]
 
 
 def regular_medications(*, user, day: dt.date, entries: list[Entry]) -> list[dict]:

@@ -74,6 +74,7 @@ def seed_demo(*, now: dt.datetime) -> dict[str, int]:
         timezone=DEMO_TIMEZONE,
         body_weight_kg=BODY_WEIGHT_KG,
         email_verified_at=now,
+        date_joined=now - dt.timedelta(weeks=DEMO_WEEKS, days=1),  # the day before its diary begins
     )
     goal = user.goal_ml
     today = diary_day(now, zone, user.day_starts_at)
