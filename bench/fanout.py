@@ -14,14 +14,13 @@ here; on the broker it only empties the queue it uses.
 import argparse
 import datetime as dt
 import os
-import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench._workers import start_workers, stop
+
 QUEUE = "bench_fanout"
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"]
 
@@ -74,41 +73,6 @@ def _seed(n: int, slot: dt.datetime) -> None:
         )
 
 
-def _start_workers(env: dict) -> list[subprocess.Popen]:
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "tracker",
-        "worker",
-        "--pool",
-        "solo",
-        "-Q",
-        QUEUE,
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--loglevel",
-        "WARNING",
-    ]
-    return [
-        subprocess.Popen([*command, "-n", f"fanout{i}@%h"], cwd=ROOT, env=env, start_new_session=True) for i in range(2)
-    ]
-
-
-def _stop(workers: list[subprocess.Popen]) -> None:
-    for w in workers:
-        if w.poll() is None:
-            os.killpg(w.pid, signal.SIGTERM)
-    for w in workers:
-        try:
-            w.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(w.pid, signal.SIGKILL)
-            w.wait()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.fanout")
     parser.add_argument("--plans", type=int, default=int(os.environ.get("BENCH_FANOUT_PLANS", "100000")))
@@ -150,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             cur.execute("ANALYZE accounts_user, reminders_plan, reminders_delivery, reminders_notification")
 
         env = {**os.environ, "DATABASE_URL": url}
-        workers = _start_workers(env)
+        workers = start_workers(env, queue=QUEUE, name="fanout")
         time.sleep(3)  # let the workers connect before the clock starts
 
         t0 = time.perf_counter()
@@ -205,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {label}: {got:,} (expected {want:,}) {mark}")
         print(f"  max attempts per delivery: {max_attempts}; slot expiry {settings.REMINDER_SLOT_EXPIRY_MINUTES} min")
     finally:
-        _stop(workers)
+        stop(workers)
         connections.close_all()
         _recreate(admin, name, create=False)
     return 0 if ok else 1

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+from bench._workers import children_cpu_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "15"))
 WARMUP = int(os.environ.get("BENCH_LOAD_WARMUP", "2"))
@@ -267,21 +269,6 @@ def _count(url: str, table: str, user_id: int) -> int:
         return conn.execute(f"SELECT count(*) FROM {table} WHERE user_id = %s", [user_id]).fetchone()[0]  # noqa: S608
 
 
-def _worker_cpu_seconds(master: subprocess.Popen) -> float:
-    """CPU time (user + system) of a gunicorn master's workers so far. Divided by the
-    requests served, it is a figure that other load on the machine hardly moves, unlike
-    req/s and latency."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        if int(fields[1]) == master.pid:  # ppid
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 def _wrk(url: str, script: Path, env: dict, seconds: int) -> dict:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", str(script), url],
@@ -401,10 +388,11 @@ def main() -> int:
             env["BENCH_IDEMPOTENCY"] = uuid.uuid4().hex[:12] if s.idempotent else ""
             url, user_id = databases[s.server]
             before = _count(url, s.table, user_id) if s.table else 0
-            cpu_before = _worker_cpu_seconds(masters[s.server])
+            master = masters[s.server].pid
+            cpu_before = children_cpu_seconds(master)
             result = _wrk(bases[s.server] + s.path, script, env, seconds)
             # Requests still in flight when wrk stops are few (<= connections) against thousands.
-            result["cpu_ms"] = (_worker_cpu_seconds(masters[s.server]) - cpu_before) * 1000 / max(result["requests"], 1)
+            result["cpu_ms"] = (children_cpu_seconds(master) - cpu_before) * 1000 / max(result["requests"], 1)
             if s.table:
                 result["rows"] = _count(url, s.table, user_id) - before
                 if not rows_match(result["requests"], result["rows"]):

@@ -20,15 +20,13 @@ BENCH_REPORT_USERS: the user count (10000); BENCH_REPORT_HEAVY_EVERY: every n-th
 import datetime as dt
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench._workers import cpu_seconds, start_workers, stop
+
 QUEUE = "bench_reports"
 YEARS = 5
 INTAKES_PER_DAY = 55
@@ -282,36 +280,6 @@ def _many_users(n: int, now: dt.datetime):
     return users, len(heavy), expected
 
 
-def _start_workers(env: dict) -> list[subprocess.Popen]:
-    command = [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", "solo", "-Q", QUEUE]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"]
-    return [
-        subprocess.Popen([*command, "-n", f"reports{i}@%h"], cwd=ROOT, env=env, start_new_session=True)
-        for i in range(2)
-    ]
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _stop(workers: list[subprocess.Popen]) -> None:
-    for w in workers:
-        if w.poll() is None:
-            os.killpg(w.pid, signal.SIGTERM)
-    for w in workers:
-        try:
-            w.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(w.pid, signal.SIGKILL)
-            w.wait()
-
-
 def _heavy_figures(user, today) -> tuple[bool, bool]:
     """The heavy user's figures; returns (counts ok, time targets met)."""
     from accounts.models import User
@@ -456,11 +424,11 @@ def main() -> int:
     with app.connection_for_write() as conn:
         conn.default_channel.queue_declare(QUEUE, durable=True, auto_delete=False)
         conn.default_channel.queue_purge(QUEUE)
-    workers = _start_workers({**os.environ})
+    workers = start_workers({**os.environ}, queue=QUEUE, name="reports")
     try:
         time.sleep(3)  # let the workers connect before the clock starts
         print(f"  load average before the sweep: {os.getloadavg()}")
-        cpu_before = sum(_cpu_seconds(w.pid) for w in workers)
+        cpu_before = sum(cpu_seconds(w.pid) for w in workers)
         start = time.perf_counter()
         published = schedule.weekly_reports_sweep(now=now)
         owed = ReportSchedule.objects.filter(user__in=users, owed_week__isnull=False)
@@ -468,10 +436,10 @@ def main() -> int:
         while owed.exists() and time.monotonic() < deadline and all(w.poll() is None for w in workers):
             time.sleep(0.25)
         elapsed = time.perf_counter() - start
-        worker_cpu = sum(_cpu_seconds(w.pid) for w in workers) - cpu_before
+        worker_cpu = sum(cpu_seconds(w.pid) for w in workers) - cpu_before
         print(f"  load average after: {os.getloadavg()}")
     finally:
-        _stop(workers)
+        stop(workers)
     fresh = WeeklySnapshot.objects.filter(user__in=users, stale=False).count()
     failed = ReportSchedule.objects.filter(user__in=users, attempts__gt=0).count()
     left = owed.count()
