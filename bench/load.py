@@ -20,7 +20,8 @@ wrk completed (BENCH_LOAD_STRICT=1: also when a target is missed).
 
 Databases: DATABASE_URL's name + "_load" and + "_load_floor", recreated each run.
 BENCH_LOAD_SECONDS (default 15) per measured run, BENCH_LOAD_WARMUP (default 2) per
-scenario before the first round, BENCH_LOAD_CONNECTIONS (default 4).
+scenario before the first round, BENCH_LOAD_CONNECTIONS (default 4), BENCH_LOAD_SCENARIOS
+(default all; e.g. today,floor_get).
 """
 
 import contextlib
@@ -49,6 +50,8 @@ WARMUP = int(os.environ.get("BENCH_LOAD_WARMUP", "2"))
 ROUNDS = int(os.environ.get("BENCH_LOAD_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_LOAD_CONNECTIONS", "4"))
 STRICT = os.environ.get("BENCH_LOAD_STRICT", "") in ("1", "true", "yes")
+# A subset while working on one target, e.g. BENCH_LOAD_SCENARIOS=today,floor_get (default: all).
+ONLY = [name for name in os.environ.get("BENCH_LOAD_SCENARIOS", "").split(",") if name]
 # Cramps enqueue their event reminder here; the queue is emptied at the end.
 QUEUE = "bench_load"
 
@@ -373,7 +376,7 @@ def main() -> int:
         script.write_text(LUA)
         # A little in the past, so every request of the run passes the "not in the future" rule.
         at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
-        plan = scenarios(at, floor_data["note_id"])
+        plan = [s for s in scenarios(at, floor_data["note_id"]) if not ONLY or s.key in ONLY]
         auth = {
             "token": {"BENCH_TOKEN": data["token"], "BENCH_COOKIE": ""},
             "floor-token": {"BENCH_TOKEN": floor_data["token"], "BENCH_COOKIE": ""},
@@ -439,6 +442,8 @@ def main() -> int:
     missed = []
     print("Targets (against the floor project, same run):")
     for t in TARGETS:
+        if t.scenario not in figures or t.floor not in figures:
+            continue
         figure, floor_figure = figures[t.scenario][t.measure], figures[t.floor][t.measure]
         ratio, ok = target_met(t, figure, floor_figure)
         unit = "req/s" if t.measure == "rps" else "ms"
@@ -451,6 +456,8 @@ def main() -> int:
             missed.append(t.label)
     print("For comparison:")
     for label, key, against in COMPARISONS:
+        if key not in figures or against not in figures:
+            continue
         a, b = figures[key], figures[against]
         print(
             f"  {label:38} {a['rps'] / b['rps']:.2f}x throughput, {a['p50'] / b['p50']:.2f}x p50, "

@@ -1,6 +1,6 @@
 """Dates, ranges and instants as people read them: "16–22 Nov 2026", "Mon 16 Nov",
 "updated 5 min ago". Pure functions (no Django), so pages, emails and the API's
-text fields can share them; template filters in tracker/reports/templatetags/human.py.
+text fields can share them; template filters in tracker/reports/templating.py.
 English, day-month order and a 24-hour clock, like the rest of the app."""
 
 import datetime as dt

@@ -1,4 +1,4 @@
-{% autoescape off %}// The service worker (served at /sw.js, scope "/"): keeps the app shell for offline
+{% autoescape false %}// The service worker (served at /sw.js, scope "/"): keeps the app shell for offline
 // use, shows pushed reminders with their actions, and carries an action out from the
 // notification itself, without opening the app.
 "use strict";

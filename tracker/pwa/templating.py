@@ -1,19 +1,16 @@
+"""The installable app's template helper (tracker/templating.py)."""
+
 import json
 
-from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 
 from tracker.logbook.forms import DURATION_CHIPS
 from tracker.logbook.views import presets_of
 
-register = template.Library()
 
-
-@register.simple_tag(takes_context=True)
-def pwa_config(context):
+def pwa_config(user):
     """What the offline queue needs to turn a form into an API call with no
     connection: the user's drink presets, units, zone, day start and sleep window."""
-    user = context.get("user")
     if user is None or not user.is_authenticated:
         return ""
     data = {
@@ -34,3 +31,6 @@ def pwa_config(context):
     # A data attribute rather than a <script type="application/json">: pages carry no
     # inline <script> element at all (tests/reports check that for the strict CSP).
     return json.dumps(data, cls=DjangoJSONEncoder)
+
+
+GLOBALS = {"pwa_config": pwa_config}

@@ -1,0 +1,101 @@
+"""The Jinja2 environment of the site's own templates (templates/, Django's Jinja2
+backend; the admin's and the API browser's templates stay on Django's engine).
+
+Jinja2 compiles a template to Python once; Django's engine walks a node tree on every
+render, and on the Today page that walk was most of the request (issue 14). What the
+templates need from Django is here: `url()`, `static()`, the filters the pages use, and
+each app's own helpers (its `templating` module: `FILTERS` and `GLOBALS`).
+
+Kept from Django's engine: autoescaping (SafeString passes through, it has `__html__`);
+a missing variable or attribute renders as nothing (ChainableUndefined); `date` and
+`time` show an aware datetime in the current timezone, which UserTimezoneMiddleware
+sets to the user's."""
+
+import functools
+from importlib import import_module
+
+from django.conf import settings
+from django.middleware.csrf import get_token
+from django.template import defaultfilters
+from django.template.backends.utils import csrf_input
+from django.templatetags.static import static
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from jinja2 import ChainableUndefined, Environment
+
+APP_HELPERS = (
+    "tracker.logbook.templating",
+    "tracker.experiments.templating",
+    "tracker.pwa.templating",
+    "tracker.reports.templating",
+)
+
+
+def site_url() -> str:
+    """The site's address, for links in email."""
+    return settings.SITE_URL
+
+
+@functools.lru_cache(maxsize=4096)
+def _reverse(resolver, prefix: str, name: str, args: tuple) -> str:
+    return reverse(name, args=args)
+
+
+def url(name: str, *args) -> str:
+    """{{ url('entry-edit', 'intake', 3) }}. Remembered per URLconf and script prefix:
+    a page links the same few routes many times, and Django works each out anew."""
+    return _reverse(get_resolver(get_urlconf()), get_script_prefix(), name, args)
+
+
+def csrf(request) -> dict:
+    """A context processor. Django's Jinja2 backend gives `csrf_input` as a lazy string
+    that draws a new mask of the token at every use (six forms on Today: six draws);
+    here it is drawn once per page, as Django's own engine does."""
+    return {
+        "csrf_input": SimpleLazyObject(lambda: csrf_input(request)),
+        "csrf_token": SimpleLazyObject(lambda: get_token(request)),
+    }
+
+
+def date(value, arg=None):
+    """{{ cramp.started_at|date("l j F") }}: Django's date formats, in the current zone."""
+    return defaultfilters.date(timezone.template_localtime(value), arg)
+
+
+def time(value, arg=None):
+    return defaultfilters.time(timezone.template_localtime(value), arg)
+
+
+def default_if_none(value, arg):
+    return arg if value is None else value
+
+
+def linebreaksbr(value):
+    return defaultfilters.linebreaksbr(value, autoescape=True)
+
+
+FILTERS = {
+    "date": date,
+    "time": time,
+    "default_if_none": default_if_none,
+    "pluralize": defaultfilters.pluralize,
+    "yesno": defaultfilters.yesno,
+    "capfirst": defaultfilters.capfirst,
+    "linebreaksbr": linebreaksbr,
+    "cut": defaultfilters.cut,
+    "floatformat": defaultfilters.floatformat,
+}
+
+
+def environment(**options) -> Environment:
+    options["undefined"] = ChainableUndefined
+    options.pop("autoescape", None)  # always on, whatever OPTIONS say
+    env = Environment(autoescape=True, **options)
+    env.globals.update(url=url, static=static, site_url=site_url)
+    env.filters.update(FILTERS)
+    for path in APP_HELPERS:
+        helpers = import_module(path)
+        env.filters.update(getattr(helpers, "FILTERS", {}))
+        env.globals.update(getattr(helpers, "GLOBALS", {}))
+    return env
