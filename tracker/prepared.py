@@ -120,6 +120,10 @@ class Prepared:
         sql, slots, constants = self._compiled[using][:3]
         return sql, self._params(connections[using], slots, constants, values)
 
+    def read_statement_sql(self, using: str = "default") -> str:
+        """The SELECT's SQL (after `read_statement()`)."""
+        return self._compiled[using][0]
+
     def columns(self, using: str = "default") -> list:
         """The output field of each column of the SELECT (after `read_statement()`)."""
         return self._compiled[using][6]
@@ -164,49 +168,49 @@ class Prepared:
             return cursor.rowcount
 
 
-class PreparedUnion:
-    """Prepared reads that take the same values, run as one statement (issue 14: Today
-    reads four kinds of entries): `PreparedUnion({"intake": Prepared(...), ...}).all(**values)`
-    gives `{"intake": [...], ...}`, each list as that read's `all()` would, in one round
-    trip instead of one per read. Each read's columns keep their own place in the wide
-    row (NULL, cast to the column's type, elsewhere), so every value comes back through
-    its own type; a tag column says which read a row is from. The order of the rows of
-    a read is not kept: sort them where it matters."""
+def read_together(reads: dict[str, tuple[Prepared, dict]], using: str = "default") -> dict[str, list]:
+    """Several prepared reads as one statement (issue 14: the Today page's reads):
+    `read_together({"intake": (read, {"user_id": 3, ...}), ...})` gives `{"intake": [...], ...}`,
+    each list as that read's `all(**values)` would (in its order), in one round trip
+    instead of one per read. Each read's columns keep their own place in a wide row (NULL,
+    cast to the column's type, elsewhere), so every value comes back through its own
+    type; a tag column says which read a row is from, and a row number its place."""
+    statements = {name: read.read_statement(using, **values) for name, (read, values) in reads.items()}
+    key = (using, tuple((name, id(read)) for name, (read, _values) in reads.items()))
+    if key not in _UNIONS:
+        _UNIONS[key] = _union({name: read for name, (read, _values) in reads.items()}, using)
+    sql, places = _UNIONS[key]
+    params = [param for _sql, read_params in statements.values() for param in read_params]
+    with prepared_cursor(using) as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    by_tag: list[list] = [[] for _ in places]
+    for row in rows:
+        by_tag[row[0]].append(row)
+    return {
+        name: reads[name][0].results([row[start:end] for row in by_tag[tag]], using)
+        for tag, (name, start, end) in enumerate(places)
+    }
 
-    def __init__(self, reads: dict[str, Prepared]):
-        self._reads = reads
-        self._compiled: dict[str, tuple[str, list[tuple[str, int, int]]]] = {}
 
-    def all(self, using: str = "default", **values) -> dict[str, list]:
-        statements = {name: read.read_statement(using, **values) for name, read in self._reads.items()}
-        if using not in self._compiled:
-            self._compiled[using] = self._union(using)
-        sql, places = self._compiled[using]
-        params = [param for _sql, read_params in statements.values() for param in read_params]
-        with prepared_cursor(using) as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        by_tag: list[list] = [[] for _ in places]
-        for row in rows:
-            by_tag[row[0]].append(row)
-        return {
-            name: self._reads[name].results([row[start:end] for row in by_tag[tag]], using)
-            for tag, (name, start, end) in enumerate(places)
-        }
+# The SQL of each combination of reads, made on its first use.
+_UNIONS: dict[tuple, tuple[str, list[tuple[str, int, int]]]] = {}
 
-    def _union(self, using: str) -> tuple[str, list[tuple[str, int, int]]]:
-        connection = connections[using]
-        columns = {name: read.columns(using) for name, read in self._reads.items()}
-        nulls = [f"CAST(NULL AS {field.cast_db_type(connection)})" for name in self._reads for field in columns[name]]
-        parts, places, start = [], [], 1
-        for tag, (name, read) in enumerate(self._reads.items()):
-            end = start + len(columns[name])
-            sql = read._compiled[using][0]
-            selected = [*nulls[: start - 1], f"part{tag}.*", *nulls[end - 1 :]]
-            parts.append(f"SELECT {tag}, {', '.join(selected)} FROM ({sql}) part{tag}")  # noqa: S608 (compiled SQL, no input)
-            places.append((name, start, end))
-            start = end
-        return " UNION ALL ".join(parts), places
+
+def _union(reads: dict[str, Prepared], using: str) -> tuple[str, list[tuple[str, int, int]]]:
+    connection = connections[using]
+    columns = {name: read.columns(using) for name, read in reads.items()}
+    nulls = [f"CAST(NULL AS {field.cast_db_type(connection)})" for name in reads for field in columns[name]]
+    parts, places, start = [], [], 2
+    for tag, (name, read) in enumerate(reads.items()):
+        end = start + len(columns[name])
+        sql = read.read_statement_sql(using)
+        selected = [*nulls[: start - 2], f"part{tag}.*", *nulls[end - 2 :]]
+        # The row number follows the read's own ORDER BY, which the subquery keeps.
+        parts.append(f"SELECT {tag}, ROW_NUMBER() OVER (), {', '.join(selected)} FROM ({sql}) part{tag}")  # noqa: S608 (compiled SQL, no input)
+        places.append((name, start, end))
+        start = end
+    return " UNION ALL ".join(parts) + " ORDER BY 1, 2", places
 
 
 def prepared_cursor(using: str = "default"):

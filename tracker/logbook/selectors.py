@@ -14,7 +14,7 @@ from accounts.models import Medication
 from tracker.diary import diary_day, local_to_utc
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
 from tracker.logbook.services import INSTANT_FIELD
-from tracker.prepared import Prepared, PreparedUnion
+from tracker.prepared import Prepared, read_together
 
 KINDS: dict[str, type[Model]] = {"intake": Intake, "episode": Episode, "activity": Activity, "dose": Dose}
 # How far back Today looks for drinks to repeat: bounds the scan of a long diary.
@@ -58,10 +58,9 @@ def _between(kind: str) -> Prepared:
 
 
 # Today and History read each kind over a range of days on every view: compiled once per
-# process (tracker.prepared), which halves the CPU of the Today page's reads; the four
-# kinds in one statement, one round trip instead of four.
+# process (tracker.prepared), which halves the CPU of the Today page's reads, and run
+# together as one statement (tracker.prepared.read_together): one round trip, not four.
 _BETWEEN = {kind: _between(kind) for kind in KINDS}
-_ALL_BETWEEN = PreparedUnion(_BETWEEN)
 # Today asks about today's and (in the morning) yesterday's check-in: one read for both.
 _CHECKIN_DAYS = Prepared(
     lambda user_id, start, end: (
@@ -78,21 +77,39 @@ def _checkin_days(user, start: dt.date, end: dt.date) -> set[dt.date]:
 
 
 def entries_between(user, start: dt.date, end: dt.date, kinds: list[str] | None = None) -> list[Entry]:
-    """Entries with diary days in [start, end], newest first: one query per kind."""
-    if kinds is None or set(kinds) >= set(KINDS):
-        rows = _ALL_BETWEEN.all(user_id=user.pk, start=start, end=end)
-    else:
-        rows = {kind: _BETWEEN[kind].all(user_id=user.pk, start=start, end=end) for kind in kinds if kind in KINDS}
-    entries = [Entry(kind, row) for kind, kind_rows in rows.items() for row in kind_rows]
+    """Entries with diary days in [start, end], newest first: one query."""
+    kinds = list(KINDS) if kinds is None else [k for k in kinds if k in KINDS]
+    if not kinds:
+        return []
+    return _entries(read_together(_entry_reads(user, start, end, kinds)))
+
+
+def _entry_reads(user, start: dt.date, end: dt.date, kinds) -> dict:
+    return {kind: (_BETWEEN[kind], {"user_id": user.pk, "start": start, "end": end}) for kind in kinds}
+
+
+def _entries(found: dict[str, list]) -> list[Entry]:
+    entries = [Entry(kind, row) for kind in KINDS for row in found.get(kind, ())]
     entries.sort(key=lambda e: (e.at, e.row.created_at), reverse=True)
     return entries
 
 
-def today_summary(*, user, now: dt.datetime | None = None) -> dict:
+def today_summary(*, user, now: dt.datetime | None = None, exclude_drinks=()) -> dict:
+    """All the Today page shows from the logbook, in one statement: today's entries, the
+    check-ins of today and yesterday, the every-day medicines, and the recent drinks not
+    in `exclude_drinks` (the presets' (volume, beverage))."""
     now = now or timezone.now()
     day = today_of(user, now)
-    checked_in = _checkin_days(user, day - dt.timedelta(days=1), day)
-    entries = entries_between(user, day, day)
+    found = read_together(
+        {
+            **_entry_reads(user, day, day, KINDS),
+            "checkins": (_CHECKIN_DAYS, {"user_id": user.pk, "start": day - dt.timedelta(days=1), "end": day}),
+            "medications": (_REGULAR_MEDICATIONS, {"user_id": user.pk, "day": day}),
+            "recent_drinks": _recent_drinks_read(user, exclude_drinks, now=now),
+        }
+    )
+    entries = _entries(found)
+    checked_in = {row["day"] for row in found["checkins"]}
     intakes = [e.row for e in entries if e.kind == "intake"]
     effective = sum(i.effective_ml for i in intakes)
     goal = user.goal_ml
@@ -106,13 +123,19 @@ def today_summary(*, user, now: dt.datetime | None = None) -> dict:
         "goal_pct": (200 * effective + goal) // (2 * goal) if goal else 0,
         "has_checkin": day in checked_in,
         "checkin_day": _checkin_due_day(user, now, day, checked_in),
-        "regular_medications": regular_medications(user=user, day=day, entries=entries),
+        "regular_medications": _with_todays_dose(found["medications"], entries),
+        "recent_drinks": found["recent_drinks"],
     }
 
 
 def recent_drinks(*, user, exclude=(), limit: int = 3, now: dt.datetime | None = None) -> list[dict]:
     """The latest `limit` distinct drinks (volume and beverage) not in `exclude`, newest
     first, each with the id of one entry to repeat: one grouped query, however long the diary."""
+    read, values = _recent_drinks_read(user, exclude, limit, now)
+    return read.all(**values)
+
+
+def _recent_drinks_read(user, exclude=(), limit: int = 3, now: dt.datetime | None = None) -> tuple[Prepared, dict]:
     since = (now or timezone.now()) - dt.timedelta(days=RECENT_DRINKS_DAYS)
     exclude = list(exclude)
     key = (len(exclude), limit)
@@ -127,7 +150,7 @@ def recent_drinks(*, user, exclude=(), limit: int = 3, now: dt.datetime | None =
     for n, (volume_ml, beverage) in enumerate(exclude):
         # As the ORM would prepare them for the integer and text columns.
         excluded |= {f"volume{n}": int(volume_ml), f"beverage{n}": str(beverage)}
-    return _RECENT_DRINKS[key].all(user_id=user.pk, since=since, **excluded)
+    return _RECENT_DRINKS[key], {"user_id": user.pk, "since": since, **excluded}
 
 
 def _recent_drinks(user_id: int, since: dt.datetime, excluded: dict, limit: int) -> QuerySet:
@@ -265,9 +288,12 @@ def days_without_checkin(*, user, now: dt.datetime | None = None) -> list[dt.dat
 def regular_medications(*, user, day: dt.date, entries: list[Entry]) -> list[dict]:
     """The user's every-day medicines still being taken, each with today's dose if any:
     one query (today's doses come from the entries already read)."""
+    return _with_todays_dose(_REGULAR_MEDICATIONS.all(user_id=user.pk, day=day), entries)
+
+
+def _with_todays_dose(medications: list, entries: list[Entry]) -> list[dict]:
     taken = {e.row.medication_id: e.row for e in entries if e.kind == "dose"}
-    meds = _REGULAR_MEDICATIONS.all(user_id=user.pk, day=day)
-    return [{"medication": m, "dose": taken.get(m.pk)} for m in meds]
+    return [{"medication": m, "dose": taken.get(m.pk)} for m in medications]
 
 
 # On every Today page: compiled once per process.

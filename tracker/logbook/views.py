@@ -89,17 +89,14 @@ def _announce_red_flag(request, values: list[str]) -> None:
 
 
 def _today_context(request, **extra) -> dict:
-    summary = selectors.today_summary(user=request.user)
     beverage_labels = dict(Beverage.choices)
     presets = [
         {**p, "index": i, "beverage_label": beverage_labels.get(p.get("beverage"), "")}
         for i, p in enumerate(presets_of(request.user))
     ]
     covered = [(p["volume_ml"], p.get("beverage") or Beverage.WATER) for p in presets]
-    recent = [
-        {**r, "beverage_label": beverage_labels.get(r["beverage"], "")}
-        for r in selectors.recent_drinks(user=request.user, exclude=covered)
-    ]
+    summary = selectors.today_summary(user=request.user, exclude_drinks=covered)
+    recent = [{**r, "beverage_label": beverage_labels.get(r["beverage"], "")} for r in summary.pop("recent_drinks")]
     undo = undoable(request)
     restore_id = request.session.get(RESTORE_SESSION_KEY)
     restorable = services.deleted_entries(user=request.user).filter(pk=restore_id).first() if restore_id else None
