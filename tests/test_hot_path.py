@@ -447,3 +447,26 @@ def test_the_four_kinds_of_entries_come_back_from_one_statement_as_their_own_rea
     assert [e.at for e in entries] == sorted((e.at for e in entries), reverse=True)
     with django_assert_num_queries(1):
         assert selectors.entries_between(bob, start - dt.timedelta(days=9), start - dt.timedelta(days=1)) == []
+
+
+def test_todays_reads_run_together_give_what_each_gives_alone_in_its_order(alice, bob, django_assert_num_queries):
+    from tests.factories import IntakeFactory, MedicationFactory
+    from tracker.logbook import selectors
+
+    for user in (alice, bob):
+        for name in ("Cc", "Aa", "Bb"):
+            MedicationFactory(user=user, name=name, regular=True)
+        MedicationFactory(user=user, name="Stopped", regular=True, stopped_on=dt.date(2026, 1, 1))
+        for n, (volume, beverage) in enumerate([(330, "tea"), (250, "water"), (500, "juice"), (200, "coffee")]):
+            IntakeFactory(user=user, taken_at=NOW - dt.timedelta(days=n + 1), volume_ml=volume, beverage=beverage)
+    day = diary_day(NOW, alice.zone, alice.day_starts_at)
+    CheckInFactory(user=alice, day=day - dt.timedelta(days=1))
+    presets = [(250, "water")]
+    with django_assert_num_queries(1):
+        summary = selectors.today_summary(user=alice, exclude_drinks=presets)
+    assert [m["medication"].name for m in summary["regular_medications"]] == ["Aa", "Bb", "Cc"]
+    assert {m["medication"].user_id for m in summary["regular_medications"]} == {alice.pk}
+    alone = selectors.recent_drinks(user=alice, exclude=presets)
+    assert summary["recent_drinks"] == alone
+    assert [(d["volume_ml"], d["beverage"]) for d in alone] == [(330, "tea"), (500, "juice"), (200, "coffee")]
+    assert summary["has_checkin"] is False and summary["entries"] == []
