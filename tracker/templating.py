@@ -16,11 +16,13 @@ import functools
 from importlib import import_module
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.template.backends.utils import csrf_input
 from django.templatetags.static import static
-from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from jinja2 import ChainableUndefined, Environment
@@ -39,14 +41,21 @@ def site_url() -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _reverse(resolver, prefix: str, name: str, args: tuple) -> str:
+def _reverse(prefix: str, name: str, args: tuple) -> str:
     return reverse(name, args=args)
 
 
 def url(name: str, *args) -> str:
-    """{{ url('entry-edit', 'intake', 3) }}. Remembered per URLconf and script prefix:
-    a page links the same few routes many times, and Django works each out anew."""
-    return _reverse(get_resolver(get_urlconf()), get_script_prefix(), name, args)
+    """{{ url('entry-edit', 'intake', 3) }}. Remembered per script prefix: a page links the
+    same few routes many times, and Django works each out anew. (The project sets no
+    per-request URLconf; a test that swaps ROOT_URLCONF empties the memory, below.)"""
+    return _reverse(get_script_prefix(), name, args)
+
+
+@receiver(setting_changed)
+def _forget_urls(setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _reverse.cache_clear()
 
 
 @functools.cache

@@ -72,12 +72,12 @@ def block_phrase(block: design.Block) -> str:
     return f"{block.arm.upper()} {span}"
 
 
-def experiment_today(*, user, today: dt.date | None = None) -> dict | None:
+def experiment_today(*, user, today: dt.date | None = None, recent: list | None = None) -> dict | None:
     """What Today and the check-in show: the running block, its day, its instruction,
     the adherence answer already given, and yesterday if it is still unanswered (three
-    queries at most)."""
+    queries at most; two when Today read the experiments already, `recent`)."""
     today = today or user_today(user)
-    experiment = experiment_running(user=user, today=today)
+    experiment = experiment_running(user=user, today=today, recent=recent)
     if experiment is None:
         return None
     block = experiment.block_on(today)

@@ -27,10 +27,17 @@ def user_today(user, now: dt.datetime | None = None) -> dt.date:
     return diary_day(now or timezone.now(), user.zone, user.day_starts_at)
 
 
-def experiment_running(*, user, today: dt.date) -> Experiment | None:
-    """The user's experiment not stopped and not yet over (running or about to start)."""
-    recent = _NOT_STOPPED_SINCE.all(user_id=user.pk, since=today - _MAX_LENGTH)
+def experiment_running(*, user, today: dt.date, recent: list[Experiment] | None = None) -> Experiment | None:
+    """The user's experiment not stopped and not yet over (running or about to start).
+    `recent`: the rows of `running_read()` if they were read already (Today)."""
+    if recent is None:
+        read, values = running_read(user, today)
+        recent = read.all(**values)
     return next((e for e in recent if e.ends_on >= today), None)
+
+
+def running_read(user, today: dt.date) -> tuple[Prepared, dict]:
+    return _NOT_STOPPED_SINCE, {"user_id": user.pk, "since": today - _MAX_LENGTH}
 
 
 # Read on every Today page and check-in: compiled once per process (tracker.prepared).

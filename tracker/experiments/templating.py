@@ -10,11 +10,12 @@ from tracker.experiments import selectors
 from tracker.human import as_date
 
 
-def experiment_today(user):
-    """The running experiment's state today, or None."""
+def experiment_today(user, recent=None):
+    """The running experiment's state today, or None. `recent`: the experiments the
+    Today page read in its one statement (`today_reads.experiments`); elsewhere undefined."""
     if user is None or not user.is_authenticated:
         return None
-    return selectors.experiment_today(user=user)
+    return selectors.experiment_today(user=user, recent=recent if isinstance(recent, list) else None)
 
 
 def experiment_rows(user, start, end) -> list:

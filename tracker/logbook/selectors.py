@@ -2,7 +2,9 @@
 kind of entry over a range of diary days, never one per row or per day."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Max, Model, QuerySet
 from django.http import Http404
@@ -57,6 +59,11 @@ def _between(kind: str) -> Prepared:
     )
 
 
+# Other apps' reads for the Today page, run in its one statement: each registers in its
+# AppConfig.ready (the experiments app does) a function (user, diary day) -> (Prepared,
+# values); today_summary gives the rows as "today_reads", by name, for the app's panel.
+TODAY_READS: dict[str, Callable[[Any, dt.date], tuple[Prepared, dict]]] = {}
+
 # Today and History read each kind over a range of days on every view: compiled once per
 # process (tracker.prepared), which halves the CPU of the Today page's reads, and run
 # together as one statement (tracker.prepared.read_together): one round trip, not four.
@@ -106,6 +113,7 @@ def today_summary(*, user, now: dt.datetime | None = None, exclude_drinks=()) ->
             "checkins": (_CHECKIN_DAYS, {"user_id": user.pk, "start": day - dt.timedelta(days=1), "end": day}),
             "medications": (_REGULAR_MEDICATIONS, {"user_id": user.pk, "day": day}),
             "recent_drinks": _recent_drinks_read(user, exclude_drinks, now=now),
+            **{name: read(user, day) for name, read in TODAY_READS.items()},
         }
     )
     entries = _entries(found)
@@ -125,6 +133,7 @@ def today_summary(*, user, now: dt.datetime | None = None, exclude_drinks=()) ->
         "checkin_day": _checkin_due_day(user, now, day, checked_in),
         "regular_medications": _with_todays_dose(found["medications"], entries),
         "recent_drinks": found["recent_drinks"],
+        "today_reads": {name: found[name] for name in TODAY_READS},
     }
 
 
