@@ -11,6 +11,7 @@ a missing variable or attribute renders as nothing (ChainableUndefined); `date` 
 `time` show an aware datetime in the current timezone, which UserTimezoneMiddleware
 sets to the user's."""
 
+import datetime as dt
 import functools
 from importlib import import_module
 
@@ -48,6 +49,18 @@ def url(name: str, *args) -> str:
     return _reverse(get_resolver(get_urlconf()), get_script_prefix(), name, args)
 
 
+@functools.cache
+def _labels(model, field_name: str) -> dict:
+    return dict(model._meta.get_field(field_name).flatchoices)
+
+
+def label(row, field_name: str):
+    """{{ label(intake, "beverage") }}: what `intake.get_beverage_display()` gives, without
+    rebuilding the field's choices on every call (Today shows a dozen entries)."""
+    value = getattr(row, field_name)
+    return _labels(type(row), field_name).get(value, value)
+
+
 def csrf(request) -> dict:
     """A context processor. Django's Jinja2 backend gives `csrf_input` as a lazy string
     that draws a new mask of the token at every use (six forms on Today: six draws);
@@ -67,6 +80,12 @@ def time(value, arg=None):
     return defaultfilters.time(timezone.template_localtime(value), arg)
 
 
+def clock(value) -> str:
+    """{{ entry.at|clock }}: "07:04" in the current zone; what `time("H:i")` gives, at a
+    quarter of the cost (Today shows a dozen)."""
+    return timezone.localtime(value).strftime("%H:%M") if isinstance(value, dt.datetime) else value.strftime("%H:%M")
+
+
 def default_if_none(value, arg):
     return arg if value is None else value
 
@@ -78,6 +97,7 @@ def linebreaksbr(value):
 FILTERS = {
     "date": date,
     "time": time,
+    "clock": clock,
     "default_if_none": default_if_none,
     "pluralize": defaultfilters.pluralize,
     "yesno": defaultfilters.yesno,
@@ -94,7 +114,7 @@ def environment(**options) -> Environment:
     options["undefined"] = ChainableUndefined
     options.pop("autoescape", None)  # always on, whatever OPTIONS say
     env = Environment(autoescape=True, **options)
-    env.globals.update(url=url, static=static, site_url=site_url)
+    env.globals.update(url=url, static=static, site_url=site_url, label=label)
     env.filters.update(FILTERS)
     for path in APP_HELPERS:
         helpers = import_module(path)

@@ -14,7 +14,7 @@ from accounts.models import Medication
 from tracker.diary import diary_day, local_to_utc
 from tracker.logbook.models import Activity, CheckIn, Dose, Episode, Intake
 from tracker.logbook.services import INSTANT_FIELD
-from tracker.prepared import Prepared
+from tracker.prepared import Prepared, PreparedUnion
 
 KINDS: dict[str, type[Model]] = {"intake": Intake, "episode": Episode, "activity": Activity, "dose": Dose}
 # How far back Today looks for drinks to repeat: bounds the scan of a long diary.
@@ -58,8 +58,10 @@ def _between(kind: str) -> Prepared:
 
 
 # Today and History read each kind over a range of days on every view: compiled once per
-# process (tracker.prepared), which halves the CPU of the Today page's reads.
+# process (tracker.prepared), which halves the CPU of the Today page's reads; the four
+# kinds in one statement, one round trip instead of four.
 _BETWEEN = {kind: _between(kind) for kind in KINDS}
+_ALL_BETWEEN = PreparedUnion(_BETWEEN)
 # Today asks about today's and (in the morning) yesterday's check-in: one read for both.
 _CHECKIN_DAYS = Prepared(
     lambda user_id, start, end: (
@@ -77,8 +79,11 @@ def _checkin_days(user, start: dt.date, end: dt.date) -> set[dt.date]:
 
 def entries_between(user, start: dt.date, end: dt.date, kinds: list[str] | None = None) -> list[Entry]:
     """Entries with diary days in [start, end], newest first: one query per kind."""
-    kinds = list(KINDS) if kinds is None else [k for k in kinds if k in KINDS]
-    entries = [Entry(kind, row) for kind in kinds for row in _BETWEEN[kind].all(user_id=user.pk, start=start, end=end)]
+    if kinds is None or set(kinds) >= set(KINDS):
+        rows = _ALL_BETWEEN.all(user_id=user.pk, start=start, end=end)
+    else:
+        rows = {kind: _BETWEEN[kind].all(user_id=user.pk, start=start, end=end) for kind in kinds if kind in KINDS}
+    entries = [Entry(kind, row) for kind, kind_rows in rows.items() for row in kind_rows]
     entries.sort(key=lambda e: (e.at, e.row.created_at), reverse=True)
     return entries
 

@@ -1,9 +1,10 @@
 """The logbook's template helpers (tracker/templating.py): volumes in the user's units.
 An entry's words are a macro, templates/logbook/_entry.html."""
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 
 from tracker.logbook import units
+from tracker.templating import url
 
 
 def volume(ml, user):
@@ -23,7 +24,7 @@ def volume_unit(user):
 def url_if_exists(name):
     """The URL of a route another app may not have added yet, or ""."""
     try:
-        return reverse(name)
+        return url(name)
     except NoReverseMatch:
         return ""
 
