@@ -124,6 +124,9 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "tracker.templating.environment",
+            # Django's engine keeps a template's last newline; without this an include
+            # ends a line early and every page's whitespace differs from before.
+            "keep_trailing_newline": True,
             "context_processors": [
                 "tracker.templating.csrf",
                 "django.contrib.auth.context_processors.auth",

@@ -23,7 +23,7 @@ from django.template import defaultfilters
 from django.template.backends.utils import csrf_input
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import SimpleLazyObject
 from jinja2 import ChainableUndefined, Environment
 
@@ -114,6 +114,8 @@ FILTERS = {
     "linebreaksbr": linebreaksbr,
     "cut": defaultfilters.cut,
     "floatformat": defaultfilters.floatformat,
+    # What Django's engine did to every number it printed: 0.0000811, not 8.11e-05.
+    "localize": formats.localize,
 }
 
 

@@ -57,7 +57,7 @@ def test_the_nav_shows_the_unread_badge_and_creates_the_plan(client, alice, bob)
     Notification.objects.create(user=alice, title="Drink", body="b")
     Notification.objects.create(user=bob, title="Bob's", body="b")
     client.force_login(alice)
-    from django.template import Context, Template
+    from django.template import engines
     from django.test import RequestFactory
 
     request = RequestFactory().get("/")
@@ -67,7 +67,7 @@ def test_the_nav_shows_the_unread_badge_and_creates_the_plan(client, alice, bob)
 
     context = notifications(request)
     assert context == {"unread_notifications": 1}
-    html = Template('{% include "reminders/_nav.html" %}').render(Context({**context, "user": alice}))
+    html = engines["jinja2"].get_template("reminders/_nav.html").render({**context, "user": alice})
     assert 'aria-label="1 unread"' in html
     assert Plan.objects.filter(user=alice).exists()
 

@@ -430,17 +430,33 @@ def test_entry_pages_run_the_same_number_of_queries_for_1_and_100_rows(alice_cli
     [None, {"amount": "abc", "beverage": "milk"}, {"amount": "200", "beverage": "nope"}, {"amount": "6000"}],
     ids=["blank", "not-a-number", "unknown-beverage", "too-much"],
 )
-def test_todays_drink_fields_are_the_markup_the_form_itself_renders(alice_client, posted):
+def test_todays_drink_fields_are_the_markup_the_form_itself_renders(alice_client, alice, posted):
     """Today writes the "another amount" fields out by hand (it is the hot page); they
-    must stay what the form's widgets give, values, errors and aria attributes included."""
+    must stay what the form's widgets give, values, errors and aria attributes included.
+    The form is the one the view builds (QuickDrinkForm, then the service's errors), made
+    here again: Jinja2 renders leave no response.context."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
     from django.test import SimpleTestCase
+
+    from tracker.logbook import services
+    from tracker.logbook.forms import QuickDrinkForm, add_service_errors
 
     if posted is None:
         response = alice_client.get(reverse("today"))
+        form = QuickDrinkForm(user=alice)
     else:
-        response = alice_client.post(reverse("drink-log"), {"beverage": "water", **posted})
+        data = {"beverage": "water", **posted}
+        response = alice_client.post(reverse("drink-log"), data)
         assert response.status_code == 400
-    form = response.context["drink_form"]
+        form = QuickDrinkForm(data, user=alice)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    services.intake_log(user=alice, **form.service_fields())
+                    raise AssertionError("the service took what the view refused")
+            except ValidationError as error:
+                add_service_errors(form, error, rename=QuickDrinkForm.rename)
     page = response.content.decode()
     for name in ("amount", "beverage"):
         SimpleTestCase().assertInHTML(str(form[name]), page, count=1)
