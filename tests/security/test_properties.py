@@ -26,8 +26,11 @@ def _zone_names() -> list[str]:
 
 
 zones = st.sampled_from(_zone_names())
+# Up to mid-2037: dateutil, the independent oracle below, reads only the transitions the
+# zone files list, and Debian's slim files stop listing them during 2037 (later ones follow
+# a rule dateutil does not read: it put 2037-10-04 in Melbourne an hour behind).
 instants = st.datetimes(
-    min_value=dt.datetime(1995, 1, 1), max_value=dt.datetime(2037, 12, 31), timezones=st.just(dt.UTC)
+    min_value=dt.datetime(1995, 1, 1), max_value=dt.datetime(2037, 6, 30), timezones=st.just(dt.UTC)
 )
 day_starts = st.times(max_value=dt.time(12, 0)).map(lambda t: t.replace(second=0, microsecond=0))
 
