@@ -18,8 +18,16 @@ def notifications(request):
     if session is not None and not session.get(_PLAN_CHECKED):
         plan_get(user=user)
         session[_PLAN_CHECKED] = True
-    counted = _UNREAD.all(user_id=user.pk)
+    # The Today page reads the count in its one statement (unread_read, TODAY_READS).
+    counted = getattr(request, "today_reads", {}).get("unread")
+    if counted is None:
+        read, values = unread_read(user)
+        counted = read.all(**values)
     return {"unread_notifications": counted[0]["unread"] if counted else 0}
+
+
+def unread_read(user, day=None) -> tuple[Prepared, dict]:
+    return _UNREAD, {"user_id": user.pk}
 
 
 # On every page: compiled once per process (tracker.prepared); no row when none is unread.

@@ -350,7 +350,7 @@ def test_the_unread_badge_counts_only_this_users_unread_notifications(alice, bob
 
 
 # Last night's cramps are read only in the morning.
-TODAY_QUERIES = {"morning": 5, "afternoon": 4}
+TODAY_QUERIES = {"morning": 4, "afternoon": 3}
 
 
 def _today_queries(client) -> list[str]:

@@ -52,10 +52,19 @@ def url(name: str, *args) -> str:
     return _reverse(get_script_prefix(), name, args)
 
 
+@functools.lru_cache(maxsize=1024)
+def static_url(path: str) -> str:
+    """{{ static('css/app.css') }}: Django's `static`, remembered (the manifest does not
+    change while the process runs; a page asks for a dozen)."""
+    return static(path)
+
+
 @receiver(setting_changed)
 def _forget_urls(setting, **kwargs):
     if setting == "ROOT_URLCONF":
         _reverse.cache_clear()
+    if setting in ("STATIC_URL", "STORAGES", "DEBUG"):
+        static_url.cache_clear()
 
 
 @functools.cache
@@ -123,7 +132,7 @@ def environment(**options) -> Environment:
     options["undefined"] = ChainableUndefined
     options.pop("autoescape", None)  # always on, whatever OPTIONS say
     env = Environment(autoescape=True, **options)
-    env.globals.update(url=url, static=static, site_url=site_url, label=label)
+    env.globals.update(url=url, static=static_url, site_url=site_url, label=label)
     env.filters.update(FILTERS)
     for path in APP_HELPERS:
         helpers = import_module(path)

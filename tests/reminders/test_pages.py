@@ -92,3 +92,14 @@ def test_the_service_worker_is_served_from_the_root_scope(client):
 def test_pages_need_a_login(client):
     assert client.get("/reminders/").status_code == 302
     assert client.get("/notifications/").status_code == 302
+
+
+def test_today_and_other_pages_show_the_same_unread_count_of_ones_own_notifications(client, alice, bob):
+    """Today reads the count in its one statement, other pages in the context processor."""
+    for title in ("Drink", "Check in"):
+        Notification.objects.create(user=alice, title=title, body="b")
+    Notification.objects.create(user=bob, title="Bob's", body="b")
+    client.force_login(alice)
+    for path in ("/", "/history/"):
+        html = client.get(path).content.decode()
+        assert 'aria-label="2 unread"' in html and "(2 unread notifications)" in html, path

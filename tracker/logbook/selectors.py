@@ -60,8 +60,9 @@ def _between(kind: str) -> Prepared:
 
 
 # Other apps' reads for the Today page, run in its one statement: each registers in its
-# AppConfig.ready (the experiments app does) a function (user, diary day) -> (Prepared,
-# values); today_summary gives the rows as "today_reads", by name, for the app's panel.
+# AppConfig.ready a function (user, diary day) -> (Prepared, values); today_summary gives
+# the rows as "today_reads", by name (the view also sets them on the request), for the
+# app's panel (experiments) or context processor (reminders: the unread count).
 TODAY_READS: dict[str, Callable[[Any, dt.date], tuple[Prepared, dict]]] = {}
 
 # Today and History read each kind over a range of days on every view: compiled once per

@@ -17,9 +17,13 @@ def volume_unit(user) -> str:
 
 def ml_to_display(ml: int | float | Decimal | None, user) -> Decimal | None:
     """A volume in ml as a number in the user's units: whole ml, or fl oz to 0.1."""
+    return _ml_to_display(ml, is_us(user))
+
+
+def _ml_to_display(ml, us: bool) -> Decimal | None:
     if ml is None:
         return None
-    if is_us(user):
+    if us:
         return (Decimal(ml) / ML_PER_US_FL_OZ).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return Decimal(ml).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
@@ -31,11 +35,11 @@ def display_to_ml(amount: Decimal | int | float, user) -> int:
 
 
 def format_volume(ml, user) -> str:
-    value = ml_to_display(ml, user)
+    us = is_us(user)  # once: Today formats a couple of dozen volumes
+    value = _ml_to_display(ml, us)
     if value is None:
         return ""
-    text = f"{value:,.1f}".rstrip("0").rstrip(".") if is_us(user) else f"{value:,.0f}"
-    return f"{text} {volume_unit(user)}"
+    return f"{value:,.1f}".rstrip("0").rstrip(".") + " fl oz" if us else f"{value:,.0f} ml"
 
 
 def weight_unit(user) -> str:

@@ -96,6 +96,7 @@ def _today_context(request, **extra) -> dict:
     ]
     covered = [(p["volume_ml"], p.get("beverage") or Beverage.WATER) for p in presets]
     summary = selectors.today_summary(user=request.user, exclude_drinks=covered)
+    request.today_reads = summary["today_reads"]  # for other apps' context processors
     recent = [{**r, "beverage_label": beverage_labels.get(r["beverage"], "")} for r in summary.pop("recent_drinks")]
     undo = undoable(request)
     restore_id = request.session.get(RESTORE_SESSION_KEY)
