@@ -108,3 +108,18 @@ def test_history_asks_for_no_checkin_from_before_the_account_existed(bob_client,
     body = bob_client.get(reverse("history")).content.decode()
     assert body.count("Check in for ") == 2
     assert f"?day={TUE.isoformat()}" in body and f"?day={(TUE - dt.timedelta(days=1)).isoformat()}" in body
+
+
+def test_the_checkin_for_a_day_with_a_logged_cramp_starts_at_yes(bob_client, bob, morning):
+    """The night's cramp logged at 03:00: the morning check-in for that day already says
+    "Yes, I had cramps" (one tap fewer) and says why; a day without one asks."""
+    EpisodeFactory(user=bob, started_at=ny(2026, 11, 10, 3, 0), muscle="calf", severity=7)  # diary day Mon
+    body = bob_client.get(reverse("checkin"), {"day": MON.isoformat()}).content.decode()
+    cramps = [tag for tag in body.split("<input") if 'name="cramps"' in tag]
+    assert ["checked" in tag for tag in cramps] == [False, True]  # No, Yes
+    assert "You logged 1 cramp this day." in body
+    assert bob_client.post(reverse("checkin") + "?day=2026-11-09", {"cramps": "yes"}).status_code == 302
+    assert CheckIn.objects.get(user=bob, day=MON).no_cramps is False
+    other = bob_client.get(reverse("checkin"), {"day": (MON - dt.timedelta(days=1)).isoformat()}).content.decode()
+    assert all("checked" not in tag for tag in other.split("<input") if 'name="cramps"' in tag)
+    assert "You logged" not in other

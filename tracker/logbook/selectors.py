@@ -314,5 +314,10 @@ _REGULAR_MEDICATIONS = Prepared(
 )
 
 
+def cramps_on(*, user, day: dt.date) -> int:
+    """How many cramps the user logged on a diary day."""
+    return Episode.objects.for_user(user).filter(day=day).count()
+
+
 def checkin_for(*, user, day: dt.date) -> CheckIn | None:
     return CheckIn.objects.for_user(user).filter(day=day).first()

@@ -336,6 +336,9 @@ def checkin(request):
     # Only on request: a silent copy would manufacture day-to-day persistence in the statistics.
     copied = request.method == "GET" and request.GET.get("same") == "1" and previous is not None
     initial = CheckInForm.initial_from(previous) if copied else {}
+    cramps_logged = selectors.cramps_on(user=user, day=day)
+    if cramps_logged and (existing is None or existing.no_cramps is None):
+        initial["cramps"] = "yes"  # the diary answers it: one tap fewer in the morning
     form = CheckInForm(request.POST or None, instance=existing, initial=initial, user=user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -358,6 +361,7 @@ def checkin(request):
             "existing": existing,
             "previous": previous,
             "copied": copied,
+            "cramps_logged": cramps_logged,
         },
         status=400 if form.errors else 200,
     )
