@@ -104,3 +104,15 @@ def test_the_template_filters_take_iso_strings_and_use_the_current_zone():
 )
 def test_a_change_reads_as_fewer_or_more(pct, text):
     assert human.change(pct) == text
+
+
+def test_pages_print_numbers_as_django_did_never_in_exponent_notation():
+    """A tiny p value printed by Python reads 8.11e-05; every page prints 0.0000811."""
+    from decimal import Decimal
+
+    from django.template import engines
+
+    template = engines["jinja2"].from_string("{{ p }} · {{ q }} · {{ d }} · {{ n }} · {{ none }}")
+    assert template.render({"p": 8.11e-05, "q": 0.5, "d": Decimal("1E+1"), "n": 3, "none": None}) == (
+        "0.0000811 · 0.5 · 10 · 3 · None"
+    )

@@ -13,6 +13,7 @@ sets to the user's."""
 
 import datetime as dt
 import functools
+from decimal import Decimal
 from importlib import import_module
 
 from django.conf import settings
@@ -124,12 +125,18 @@ FILTERS = {
     "cut": defaultfilters.cut,
     "floatformat": defaultfilters.floatformat,
     # What Django's engine did to every number it printed: 0.0000811, not 8.11e-05.
-    "localize": formats.localize,
 }
+
+
+def printed(value):
+    """Every `{{ }}` goes through this (Jinja's finalize): a number prints as Django's engine
+    printed it, localised — a p value of 0.0000811, not Python's 8.11e-05."""
+    return formats.localize(value) if isinstance(value, float | Decimal) else value
 
 
 def environment(**options) -> Environment:
     options["undefined"] = ChainableUndefined
+    options["finalize"] = printed
     options.pop("autoescape", None)  # always on, whatever OPTIONS say
     env = Environment(autoescape=True, **options)
     env.globals.update(url=url, static=static_url, site_url=site_url, label=label)
