@@ -176,7 +176,7 @@ def read_together(reads: dict[str, tuple[Prepared, dict]], using: str = "default
     cast to the column's type, elsewhere), so every value comes back through its own
     type; a tag column says which read a row is from, and a row number its place."""
     statements = {name: read.read_statement(using, **values) for name, (read, values) in reads.items()}
-    key = (using, tuple((name, id(read)) for name, (read, _values) in reads.items()))
+    key = (using, tuple((name, read) for name, (read, _values) in reads.items()))
     if key not in _UNIONS:
         _UNIONS[key] = _union({name: read for name, (read, _values) in reads.items()}, using)
     sql, places = _UNIONS[key]
