@@ -2,6 +2,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import threading
 import warnings
 
 import pytest
@@ -134,7 +135,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         connections.close_all()
         others = _sessions_on(name, seconds=10)
     if others:
-        warnings.warn(f"sessions still open on {name} at the end of the run: {others}", stacklevel=1)
+        # The threads still alive say whose session it may be (a live server's request
+        # thread kept by a browser's keep-alive connection, a worker thread...).
+        threads = sorted(t.name for t in threading.enumerate() if t is not threading.main_thread())
+        warnings.warn(
+            f"sessions still open on {name} at the end of the run: {others}; threads alive: {threads}", stacklevel=1
+        )
 
 
 def _sessions_on(name: str, seconds: float) -> list:
@@ -144,7 +150,10 @@ def _sessions_on(name: str, seconds: float) -> list:
 
     db = settings.DATABASES["default"]
     params = {"host": db["HOST"], "port": db["PORT"] or 5432, "user": db["USER"], "password": db["PASSWORD"] or None}
-    query = "SELECT pid, application_name, state, left(query, 80) FROM pg_stat_activity WHERE datname = %s"
+    query = (
+        "SELECT pid, application_name, state, left(query, 80),"
+        " backend_start::time(0)::text, state_change::time(0)::text FROM pg_stat_activity WHERE datname = %s"
+    )
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
         deadline = time.monotonic() + seconds
         while (rows := conn.execute(query, [name]).fetchall()) and time.monotonic() < deadline:
