@@ -1,5 +1,6 @@
-"""Reads for the logbook pages. Each page runs a fixed number of queries: one per
-kind of entry over a range of diary days, never one per row or per day."""
+"""Reads for the logbook pages. Each page runs a fixed number of queries, never one per
+row or per day: the kinds of entry over a range of diary days are one statement, and
+Today's page is one statement in all (tracker.prepared.read_together)."""
 
 import datetime as dt
 from collections.abc import Callable
