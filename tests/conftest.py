@@ -4,6 +4,7 @@ import os
 import shutil
 import threading
 import warnings
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -135,12 +136,33 @@ def django_db_setup(django_db_setup, django_db_blocker):
         connections.close_all()
         others = _sessions_on(name, seconds=10)
     if others:
-        # The threads still alive say whose session it may be (a live server's request
-        # thread kept by a browser's keep-alive connection, a worker thread...).
+        # Whose session it is: the process at the client end of its socket, and this
+        # process's threads still alive (a live server's request thread, a worker thread...).
+        owners = [_client_process(row[-1]) for row in others]
         threads = sorted(t.name for t in threading.enumerate() if t is not threading.main_thread())
         warnings.warn(
-            f"sessions still open on {name} at the end of the run: {others}; threads alive: {threads}", stacklevel=1
+            f"sessions still open on {name} at the end of the run: {others}; held by {owners}"
+            f" (this process is {os.getpid()}); threads alive: {threads}",
+            stacklevel=1,
         )
+
+
+def _client_process(port) -> str:
+    """The pid and command line of the local process whose TCP port is `port` (via ss)."""
+    import re
+    import subprocess
+
+    if not port or not shutil.which("ss"):
+        return "?"
+    out = subprocess.run(["ss", "-tnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    found = re.search(r"pid=(\d+)", out)
+    if not found:
+        return f"port {port}: no local process"
+    try:
+        command = Path(f"/proc/{found[1]}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:160]
+    except OSError:
+        command = "?"
+    return f"pid {found[1]}: {command}"
 
 
 def _sessions_on(name: str, seconds: float) -> list:
@@ -152,7 +174,8 @@ def _sessions_on(name: str, seconds: float) -> list:
     params = {"host": db["HOST"], "port": db["PORT"] or 5432, "user": db["USER"], "password": db["PASSWORD"] or None}
     query = (
         "SELECT pid, application_name, state, left(query, 80),"
-        " backend_start::time(0)::text, state_change::time(0)::text FROM pg_stat_activity WHERE datname = %s"
+        " backend_start::time(0)::text, state_change::time(0)::text, client_port"
+        " FROM pg_stat_activity WHERE datname = %s"
     )
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
         deadline = time.monotonic() + seconds
