@@ -296,13 +296,9 @@ def days_without_checkin(*, user, now: dt.datetime | None = None) -> list[dt.dat
     return [d for d in (today - dt.timedelta(days=i) for i in range((today - start).days + 1)) if d not in done]
 
 
-def regular_medications(*, user, day: dt.date, entries: list[Entry]) -> list[dict]:
-    """The user's every-day medicines still being taken, each with today's dose if any:
-    one query (today's doses come from the entries already read)."""
-    return _with_todays_dose(_REGULAR_MEDICATIONS.all(user_id=user.pk, day=day), entries)
-
-
 def _with_todays_dose(medications: list, entries: list[Entry]) -> list[dict]:
+    """The every-day medicines still being taken, each with today's dose if any (today's
+    doses come from the entries already read)."""
     taken = {e.row.medication_id: e.row for e in entries if e.kind == "dose"}
     return [{"medication": m, "dose": taken.get(m.pk)} for m in medications]
 

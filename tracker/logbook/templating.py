@@ -12,15 +12,6 @@ def volume(ml, user):
     return units.format_volume(ml, user)
 
 
-def volume_number(ml, user):
-    value = units.ml_to_display(ml, user)
-    return "" if value is None else value
-
-
-def volume_unit(user):
-    return units.volume_unit(user)
-
-
 def url_if_exists(name):
     """The URL of a route another app may not have added yet, or ""."""
     try:
@@ -29,8 +20,7 @@ def url_if_exists(name):
         return ""
 
 
-FILTERS = {"volume": volume, "volume_number": volume_number}
+FILTERS = {"volume": volume}
 GLOBALS = {
-    "volume_unit": volume_unit,
     "url_if_exists": url_if_exists,
 }

@@ -38,13 +38,6 @@ def date_range(start, end):
     return human.date_range(first, last) if first and last else f"{start} – {end}"
 
 
-def ago(value):
-    instant = _instant(value)
-    if instant is None:
-        return value
-    return human.ago(instant, timezone.now(), timezone.get_current_timezone())
-
-
 def moment(value):
     instant = _instant(value)
     return human.moment(instant, timezone.get_current_timezone()) if instant else value
@@ -84,9 +77,7 @@ def week_chart_words(report: dict, user=None) -> list[str]:
 FILTERS = {
     "day_short": _on_date(human.day_short),
     "day_medium": _on_date(human.day_medium),
-    "day_long": _on_date(human.day_long),
     "date_range": date_range,
-    "ago": ago,
     "moment": moment,
     "counted": counted,
     "names_where": names_where,
