@@ -99,6 +99,17 @@ def change(pct: float | None) -> str:
     return f"{whole}% {'fewer' if pct < 0 else 'more'}"
 
 
+def as_instant(value) -> dt.datetime | None:
+    """A datetime from a datetime or an ISO string (report snapshots are JSON); None for
+    anything else."""
+    if isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
 def as_date(value) -> dt.date | None:
     """A date from a date, a datetime or an ISO string (report snapshots are JSON); None
     for anything else."""

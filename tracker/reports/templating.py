@@ -5,23 +5,12 @@ Dates may come as date objects or ISO strings (report snapshots are JSON); insta
 as aware datetimes or ISO strings. Zones default to the current Django timezone,
 which UserTimezoneMiddleware sets to the user's."""
 
-import datetime as dt
-
 from django.utils import timezone
 
 from tracker import human
 from tracker.reports import charts
 
 _date = human.as_date
-
-
-def _instant(value) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value
-    try:
-        return dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def _on_date(function):
@@ -39,7 +28,7 @@ def date_range(start, end):
 
 
 def moment(value):
-    instant = _instant(value)
+    instant = human.as_instant(value)
     return human.moment(instant, timezone.get_current_timezone()) if instant else value
 
 
