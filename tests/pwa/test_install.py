@@ -8,6 +8,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.pwa.worker import wait_for_worker
 from tests.web.conftest import VIEWPORTS, log_in
 
 pytestmark = pytest.mark.browser
@@ -32,14 +33,6 @@ def test_every_page_links_the_manifest(client, alice):
     assert b'rel="manifest" href="/manifest.webmanifest"' in client.get("/login/").content
     client.force_login(alice)
     assert b'rel="manifest" href="/manifest.webmanifest"' in client.get("/").content
-
-
-def wait_for_worker(page) -> None:
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    if not page.evaluate("!!navigator.serviceWorker.controller"):
-        page.reload()  # the first load is not yet controlled by the worker
-    expect(page.locator("h1")).to_be_visible()
-    assert page.evaluate("!!navigator.serviceWorker.controller")
 
 
 def test_chromium_finds_the_home_page_installable(needs_chromium, chromium, live_server, alice, tmp_path):

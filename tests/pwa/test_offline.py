@@ -8,8 +8,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from tests.pwa.test_install import wait_for_worker
-from tests.pwa.test_push_actions import until
+from tests.pwa.worker import registration_id, until, wait_for_worker
 from tests.web.conftest import NEW_YORK, carl, carl_page, log_in, ny_context, ny_page  # noqa: F401 - fixtures
 from tracker.logbook.models import CheckIn, Episode, Intake
 
@@ -45,16 +44,12 @@ def dispatch_background_sync(page, browser_context, live_server) -> None:
     does when the connection returns (DevTools sends it: headless Chromium's own network
     watch does not see the offline emulation)."""
     cdp = browser_context.new_cdp_session(page)
-    registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    live = lambda: [r for r in registrations if not r["isDeleted"] and r["scopeURL"].startswith(live_server.url)]  # noqa: E731
-    assert until(page, lambda: live(), timeout=20)
+    registration = registration_id(page, cdp, live_server)
     cdp.send(
         "ServiceWorker.dispatchSyncEvent",
         {
             "origin": live_server.url,
-            "registrationId": live()[-1]["registrationId"],
+            "registrationId": registration,
             "tag": "offline-queue",
             "lastChance": False,
         },

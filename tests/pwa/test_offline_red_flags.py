@@ -7,9 +7,8 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from tests.pwa.test_install import wait_for_worker
 from tests.pwa.test_offline import READ_QUEUE, dispatch_background_sync, saved_offline
-from tests.pwa.test_push_actions import NOTIFICATIONS, until
+from tests.pwa.worker import ShownNotifications, until, wait_for_worker
 from tests.web.conftest import akl, kiri_page, screenshot  # noqa: F401 - fixtures
 from tracker.logbook.advice import SEVERE_DEHYDRATION_MESSAGE
 from tracker.logbook.models import CheckIn
@@ -62,19 +61,20 @@ def test_advice_from_a_checkin_the_worker_sent_with_the_app_closed_shows_on_the_
     page = alice_page
     browser_context.grant_permissions(["notifications"], origin=live_server.url)
     check_in_offline_with_fainting(page, browser_context)
+    notifications = ShownNotifications(page, live_server)
     page.goto("about:blank")  # the app is closed
 
     browser_context.set_offline(False)
     dispatch_background_sync(page, browser_context, live_server)
     assert until(page, lambda: CheckIn.objects.for_user(alice).exists(), timeout=15)
-    page.wait_for_timeout(500)  # the worker keeps the advice after the answer
+    # Notifications were allowed: the worker showed the advice, with no page open (it
+    # keeps the advice for the next page first).
+    shown = notifications.after(1)
+    assert [n["body"] for n in shown if n["tag"].startswith("red-flag-")] == [SEVERE_DEHYDRATION_MESSAGE]
 
     page.goto("/")
     expect(synced_advice(page)).to_contain_text(SEVERE_DEHYDRATION_MESSAGE)
     assert page.evaluate(READ_QUEUE) == []
-    # Notifications were allowed: the worker showed one too, with no page open.
-    shown = page.evaluate(NOTIFICATIONS)
-    assert [n["body"] for n in shown if n["tag"].startswith("red-flag-")] == [SEVERE_DEHYDRATION_MESSAGE]
     page.reload()
     expect(page.locator("h1")).to_contain_text("Today")
     expect(synced_advice(page)).to_have_count(0)

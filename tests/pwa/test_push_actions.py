@@ -15,26 +15,11 @@ from django.utils import timezone
 
 from reminders import actions, dispatch, push, sending
 from reminders.models import Delivery, Kind, PushSubscription, Status
-from tests.pwa.test_install import wait_for_worker
+from tests.pwa.worker import ShownNotifications, registration_id, wait_for_worker
 from tests.reminders.conftest import make_plan
 from tests.reminders.test_channels import Receiver, b64u, verify_vapid
 from tests.reminders.test_channels import vapid as vapid
 from tracker.logbook.models import Intake
-
-NOTIFICATIONS = """() => navigator.serviceWorker.ready
-  .then((reg) => reg.getNotifications())
-  .then((list) => list.map((n) => (
-    {title: n.title, body: n.body, tag: n.tag, actions: n.actions.map((a) => a.title)}
-  )))"""
-
-
-def until(page, predicate, timeout=10.0) -> bool:
-    # Waits through Playwright, so its events (DevTools, console) keep arriving meanwhile.
-    for _ in range(int(timeout * 10)):
-        if predicate():
-            return True
-        page.wait_for_timeout(100)
-    return bool(predicate())
 
 
 class PushEndpoint:
@@ -106,19 +91,6 @@ def test_the_push_payload_offers_the_first_preset_in_the_users_units(endpoint, n
     assert push.first_preset(alice) == (355, "electrolyte_drink")
 
 
-# Counts, inside the service worker, the notifications it has finished putting on screen.
-# The test reads the list only once the one it waits for is shown: Chromium's
-# getNotifications() prunes from its list what the platform does not yet display, so a
-# read during a show loses that notification from the list for good (seen in CI).
-COUNT_SHOWN = """() => {
-  const registration = self.registration;
-  const show = registration.showNotification.bind(registration);
-  self.shownCount = 0;
-  registration.showNotification = (title, options) =>
-    show(title, options).then((result) => { self.shownCount += 1; return result; });
-}"""
-
-
 @pytest.mark.browser
 def test_a_pushed_reminder_shows_its_actions_and_drank_logs_one_drink(
     alice_page, browser_context, live_server, endpoint, no_broker, alice
@@ -128,24 +100,8 @@ def test_a_pushed_reminder_shows_its_actions_and_drank_logs_one_drink(
     page.goto("/")
     wait_for_worker(page)
     cdp = browser_context.new_cdp_session(page)
-    registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-
-    def ours():
-        live = [r for r in registrations if not r["isDeleted"] and r["scopeURL"].startswith(live_server.url)]
-        return live[-1]["registrationId"] if live else None
-
-    def worker():
-        return next((w for w in browser_context.service_workers if w.url.startswith(live_server.url)), None)
-
-    assert until(page, lambda: ours() is not None and worker() is not None, timeout=20)
-    registration_id = ours()
-    worker().evaluate(COUNT_SHOWN)
-
-    def shown_after(count) -> list[dict]:
-        assert until(page, lambda: worker().evaluate("self.shownCount") >= count), f"notification {count} not shown"
-        return page.evaluate(NOTIFICATIONS)
+    registration = registration_id(page, cdp, live_server)
+    notifications = ShownNotifications(page, live_server)
 
     endpoint.subscribe(alice)
     make_plan(alice, channels=["push"])
@@ -154,7 +110,7 @@ def test_a_pushed_reminder_shows_its_actions_and_drank_logs_one_drink(
     def deliver(data):
         cdp.send(
             "ServiceWorker.deliverPushMessage",
-            {"origin": live_server.url, "registrationId": registration_id, "data": data},
+            {"origin": live_server.url, "registrationId": registration, "data": data},
         )
 
     def tap_drank(tag):
@@ -163,7 +119,7 @@ def test_a_pushed_reminder_shows_its_actions_and_drank_logs_one_drink(
         page.evaluate(f"(tag) => navigator.serviceWorker.controller.postMessage({message})", tag)
 
     deliver(plaintext)
-    [shown] = shown_after(1)
+    [shown] = notifications.after(1)
     assert shown["title"] == "Test reminder: time for a drink"
     assert "0 ml of 2,000 ml so far" in shown["body"]
     assert shown["actions"] == ["Drank 250 ml", "Snooze 1 h"]
@@ -171,15 +127,15 @@ def test_a_pushed_reminder_shows_its_actions_and_drank_logs_one_drink(
     # The worker posts the signed link and replaces the reminder; no page opens.
     pages_before = len(browser_context.pages)
     tap_drank(shown["tag"])
-    assert [n["title"] for n in shown_after(2)] == ["Logged 250 ml of water."]
+    assert [n["title"] for n in notifications.after(2)] == ["Logged 250 ml of water."]
     assert Intake.objects.for_user(alice).count() == 1
     assert len(browser_context.pages) == pages_before
 
     # The same reminder again (a repeated push) and the same tap: nothing twice.
     deliver(plaintext)
-    assert [n["title"] for n in shown_after(3)] == [shown["title"]]
+    assert [n["title"] for n in notifications.after(3)] == [shown["title"]]
     tap_drank(shown["tag"])
-    assert [n["title"][:12] for n in shown_after(4)] == ["Already done"]
+    assert [n["title"][:12] for n in notifications.after(4)] == ["Already done"]
     intake = Intake.objects.for_user(alice).get()
     assert (intake.volume_ml, intake.beverage) == (250, "water")
     assert page.console_errors == []
