@@ -463,3 +463,25 @@ def test_todays_drink_fields_are_the_markup_the_form_itself_renders(alice_client
         if form[name].errors:
             SimpleTestCase().assertInHTML(str(form[name].errors), page, count=1)
     assert bool(form.errors) == (posted is not None)
+
+
+@pytest.mark.parametrize(
+    "path, title",
+    [
+        ("/", "Today · Cramp tracker"),
+        ("/reports/weekly/?week=2026-W48", "Week of 23–29 Nov 2026 · Cramp tracker"),
+        ("/reports/factors/", "What goes with your cramps · Cramp tracker"),
+        ("/reports/print/?start=2026-11-03&end=2026-11-30", "Cramp diary summary, 3–30 Nov 2026 · Cramp tracker"),
+        ("/reports/weekly/?week=2026-W99", "Report · Cramp tracker"),
+    ],
+)
+def test_a_page_title_says_what_the_page_is_and_names_the_app_once(alice_client, path, title):
+    # The tab, the bookmark and a saved PDF show it: "… — Cramp & hydration tracker · Cramp tracker" read twice.
+    with time_machine.travel(dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)):
+        html = alice_client.get(path).content.decode()
+    assert re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip() == title
+
+
+def test_a_failed_email_confirmation_has_a_title_of_its_own(client, db):
+    html = client.get(reverse("verify-email", args=["not-a-token"])).content.decode()
+    assert re.search(r"<title>(.*?)</title>", html).group(1) == "Email confirmation · Cramp tracker"
