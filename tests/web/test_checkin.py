@@ -110,6 +110,16 @@ def test_history_asks_for_no_checkin_from_before_the_account_existed(bob_client,
     assert f"?day={TUE.isoformat()}" in body and f"?day={(TUE - dt.timedelta(days=1)).isoformat()}" in body
 
 
+def test_signed_up_this_morning_history_lists_the_night_today_asks_about(bob_client, bob, morning):
+    # Signed up at 07:00 on Tuesday after a night of cramps: Today asks for Monday's
+    # check-in (the day the night belongs to), so History's missed days list it too.
+    User.objects.filter(pk=bob.pk).update(date_joined=ny(2026, 11, 10, 7, 0))
+    assert "?day=2026-11-09" in bob_client.get(reverse("today")).content.decode()
+    body = bob_client.get(reverse("history")).content.decode()
+    assert body.count("Check in for ") == 2
+    assert f"?day={TUE.isoformat()}" in body and f"?day={MON.isoformat()}" in body
+
+
 def test_the_checkin_for_a_day_with_a_logged_cramp_starts_at_yes(bob_client, bob, morning):
     """The night's cramp logged at 03:00: the morning check-in for that day already says
     "Yes, I had cramps" (one tap fewer) and says why; a day without one asks."""

@@ -287,11 +287,13 @@ def _checkin_due_day(user, now: dt.datetime, today: dt.date, checked_in: set[dt.
 
 
 def days_without_checkin(*, user, now: dt.datetime | None = None) -> list[dt.date]:
-    """The last 14 diary days (today included) with no check-in, newest first, none from
-    before the account existed: one query."""
+    """The last 14 diary days (today included) with no check-in, newest first: one query.
+    None from before the account existed, except the one Today asks about (signed up in
+    the morning, last night's day is the first to check in for)."""
+    now = now or timezone.now()
     today = today_of(user, now)
-    joined = today_of(user, user.date_joined)
-    start = max(today - dt.timedelta(days=MISSING_CHECKIN_DAYS - 1), min(joined, today))
+    first = today - dt.timedelta(days=1) if is_morning(user=user, now=now) else today
+    start = max(today - dt.timedelta(days=MISSING_CHECKIN_DAYS - 1), min(today_of(user, user.date_joined), first))
     done = set(CheckIn.objects.for_user(user).filter(day__gte=start, day__lte=today).values_list("day", flat=True))
     return [d for d in (today - dt.timedelta(days=i) for i in range((today - start).days + 1)) if d not in done]
 
