@@ -15,7 +15,7 @@ once each among the parameters, and a stand-in never matches a constant by accid
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -30,6 +30,16 @@ STAND_INS: dict[type, Callable[[int], Any]] = {
     dt.date: lambda n: dt.date(1111, 1, 1) + dt.timedelta(days=n),
     dt.datetime: lambda n: dt.datetime(1111, 1, 1, 1, 1, 1, 111 + n, tzinfo=dt.UTC),
 }
+
+
+class _CompiledRead(NamedTuple):
+    sql: str
+    slots: list  # where each parameter comes from: a value's name, or a constant's index
+    constants: list
+    shape: Any  # the values() keys, or (model, first column, end column, attnames)
+    converters: dict
+    populators: list  # the select_related rows
+    columns: list  # the output field of each column
 
 
 class Prepared:
@@ -90,6 +100,20 @@ class Prepared:
 
     def read_statement(self, using: str = "default", **values) -> tuple[str, list]:
         """The SELECT's SQL and parameters (for `results()` to read its rows)."""
+        read = self._read(using)
+        return read.sql, self._params(connections[using], read.slots, read.constants, values)
+
+    def read_statement_sql(self, using: str = "default") -> str:
+        """The SELECT's SQL, with placeholders for the values."""
+        return self._read(using).sql
+
+    def columns(self, using: str = "default") -> list:
+        """The output field of each column of the SELECT."""
+        return self._read(using).columns
+
+    def _read(self, using: str) -> "_CompiledRead":
+        """The SELECT compiled for `using`, and how to turn its rows into results: made on
+        first use, then kept for the life of the process."""
         if using not in self._compiled:
             queryset = self._build(**self._stand_ins)
             compiler = queryset.query.get_compiler(using=using)
@@ -107,30 +131,21 @@ class Prepared:
                 init_list = [column[0].target.attname for column in select[fields[0] : fields[-1] + 1]]
                 shape = (klass_info["model"], fields[0], fields[-1] + 1, init_list)
                 populators = get_related_populators(klass_info, select, using)
-            output = [column[0].output_field for column in select]
-            self._compiled[using] = (
-                sql,
-                self._slots(connections[using], params),
-                params,
-                shape,
-                converters,
-                populators,
-                output,
+            self._compiled[using] = _CompiledRead(
+                sql=sql,
+                slots=self._slots(connections[using], params),
+                constants=params,
+                shape=shape,
+                converters=converters,
+                populators=populators,
+                columns=[column[0].output_field for column in select],
             )
-        sql, slots, constants = self._compiled[using][:3]
-        return sql, self._params(connections[using], slots, constants, values)
-
-    def read_statement_sql(self, using: str = "default") -> str:
-        """The SELECT's SQL (after `read_statement()`)."""
-        return self._compiled[using][0]
-
-    def columns(self, using: str = "default") -> list:
-        """The output field of each column of the SELECT (after `read_statement()`)."""
-        return self._compiled[using][6]
+        return self._compiled[using]
 
     def results(self, rows, using: str = "default") -> list:
-        """Rows of the SELECT as `all()` gives them (after `read_statement()`)."""
-        shape, converters, populators = self._compiled[using][3:6]
+        """Rows of the SELECT as `all()` gives them."""
+        read = self._read(using)
+        shape, converters, populators = read.shape, read.converters, read.populators
         connection = connections[using]
         results = []
         for row in rows:

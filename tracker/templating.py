@@ -124,7 +124,6 @@ FILTERS = {
     "linebreaksbr": linebreaksbr,
     "cut": defaultfilters.cut,
     "floatformat": defaultfilters.floatformat,
-    # What Django's engine did to every number it printed: 0.0000811, not 8.11e-05.
 }
 
 
