@@ -8,7 +8,7 @@ each app's own helpers (its `templating` module: `FILTERS` and `GLOBALS`).
 
 Kept from Django's engine: autoescaping (SafeString passes through, it has `__html__`);
 a missing variable or attribute renders as nothing (ChainableUndefined); `date` and
-`time` show an aware datetime in the current timezone, which UserTimezoneMiddleware
+`clock` show an aware datetime in the current timezone, which UserTimezoneMiddleware
 sets to the user's."""
 
 import datetime as dt
@@ -95,13 +95,9 @@ def date(value, arg=None):
     return defaultfilters.date(timezone.template_localtime(value), arg)
 
 
-def time(value, arg=None):
-    return defaultfilters.time(timezone.template_localtime(value), arg)
-
-
 def clock(value) -> str:
-    """{{ entry.at|clock }}: "07:04" in the current zone; what `time("H:i")` gives, at a
-    quarter of the cost (Today shows a dozen)."""
+    """{{ entry.at|clock }}: "07:04" in the current zone (a time of day as it is): what
+    Django's `time:"H:i"` gives, at a quarter of the cost (Today shows a dozen)."""
     return timezone.localtime(value).strftime("%H:%M") if isinstance(value, dt.datetime) else value.strftime("%H:%M")
 
 
@@ -115,7 +111,6 @@ def linebreaksbr(value):
 
 FILTERS = {
     "date": date,
-    "time": time,
     "clock": clock,
     "default_if_none": default_if_none,
     "pluralize": defaultfilters.pluralize,
